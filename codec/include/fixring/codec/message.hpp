@@ -1,0 +1,269 @@
+// A parsed FIX message: a non-owning view over framed bytes plus an index of
+// its fields, built in one pass with no allocation and no copy.
+//
+// Ownership: the message refers to the bytes it was parsed from; they must
+// outlive it and stay unchanged. The index lives inside the object (Capacity
+// entries of 12 bytes), so a message is meant to be reused, not copied around.
+// Thread contract: none; a message is used by one thread at a time.
+//
+// Every field is indexed in wire order, including BeginString(8),
+// BodyLength(9) and CheckSum(10), so order rules (header before body, the
+// first three fields, trailer last) can be checked from the index alone.
+// Data fields (type DATA, whose length is given by a preceding Length field,
+// for instance RawDataLength(95) / RawData(96)) may contain SOH; the parser
+// takes their length from the Length field, as the specification requires.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "fixring/codec/frame.hpp"
+#include "fixring/codec/types.hpp"
+
+namespace fixring::codec {
+
+struct field_ref {
+  std::uint32_t tag;
+  std::uint32_t offset;  // of the value, from the first byte of the message
+  std::uint32_t length;  // of the value
+};
+
+enum class parse_error : std::uint8_t {
+  none,
+  not_framed,        // frame() did not answer complete for these bytes
+  garbled_field,     // a tag that is not a positive number, or a field without '='
+  too_many_fields,   // more fields than the index holds
+  bad_data_length,   // a DATA field whose Length field is missing, not a number or overruns
+};
+
+[[nodiscard]] constexpr std::string_view to_string(parse_error e) noexcept {
+  switch (e) {
+    case parse_error::none: return "none";
+    case parse_error::not_framed: return "not a complete message";
+    case parse_error::garbled_field: return "garbled field (tag not a number or no '=')";
+    case parse_error::too_many_fields: return "too many fields";
+    case parse_error::bad_data_length: return "data field length missing or wrong";
+  }
+  return "unknown";
+}
+
+// Which tags carry the length of a DATA field, and which DATA tag each governs.
+// The default table holds the standard FIX pairs; a dictionary can supply its own.
+struct data_field_pair {
+  std::uint32_t length_tag;
+  std::uint32_t data_tag;
+};
+
+inline constexpr data_field_pair standard_data_fields[] = {
+    {90, 91},     // SecureDataLen -> SecureData
+    {93, 89},     // SignatureLength -> Signature
+    {95, 96},     // RawDataLength -> RawData
+    {212, 213},   // XmlDataLen -> XmlData
+    {348, 349},   // EncodedIssuerLen -> EncodedIssuer
+    {350, 351},   // EncodedSecurityDescLen -> EncodedSecurityDesc
+    {352, 353},   // EncodedListExecInstLen -> EncodedListExecInst
+    {354, 355},   // EncodedTextLen -> EncodedText
+    {356, 357},   // EncodedSubjectLen -> EncodedSubject
+    {358, 359},   // EncodedHeadlineLen -> EncodedHeadline
+    {360, 361},   // EncodedAllocTextLen -> EncodedAllocText
+    {362, 363},   // EncodedUnderlyingIssuerLen -> EncodedUnderlyingIssuer
+    {364, 365},   // EncodedUnderlyingSecurityDescLen -> EncodedUnderlyingSecurityDesc
+    {445, 446},   // EncodedListStatusTextLen -> EncodedListStatusText
+    {618, 619},   // EncodedLegIssuerLen -> EncodedLegIssuer
+    {621, 622},   // EncodedLegSecurityDescLen -> EncodedLegSecurityDesc
+    {1184, 1185}, // SecurityXMLLen -> SecurityXML
+};
+
+class data_field_table {
+ public:
+  constexpr data_field_table() noexcept : data_field_table(standard_data_fields) {}
+  constexpr explicit data_field_table(std::span<const data_field_pair> pairs) noexcept : pairs_(pairs) {
+    for (const auto& p : pairs)
+      if (p.length_tag < bitmap_tags) length_bits_[p.length_tag / 64] |= std::uint64_t{1} << (p.length_tag % 64);
+  }
+  // True when `tag` gives the length of some DATA field.
+  [[nodiscard]] constexpr bool is_length_tag(std::uint32_t tag) const noexcept {
+    if (tag < bitmap_tags) return (length_bits_[tag / 64] >> (tag % 64)) & 1u;
+    for (const auto& p : pairs_)
+      if (p.length_tag == tag) return true;
+    return false;
+  }
+  // True when `data_tag` is the DATA field whose length `length_tag` gives.
+  [[nodiscard]] constexpr bool governs(std::uint32_t length_tag, std::uint32_t data_tag) const noexcept {
+    for (const auto& p : pairs_)
+      if (p.length_tag == length_tag && p.data_tag == data_tag) return true;
+    return false;
+  }
+
+ private:
+  static constexpr std::uint32_t bitmap_tags = 4096;
+  std::span<const data_field_pair> pairs_;
+  std::array<std::uint64_t, bitmap_tags / 64> length_bits_{};
+};
+
+// The standard pairs, built once at compile time.
+inline constexpr data_field_table standard_data_field_table{};
+
+template <std::size_t Capacity>
+class basic_message {
+ public:
+  static constexpr std::size_t capacity = Capacity;
+
+  basic_message() noexcept = default;
+  basic_message(const basic_message&) = delete;
+  basic_message& operator=(const basic_message&) = delete;
+
+  // Indexes one framed message: `bytes` must be exactly what frame() answered
+  // complete for (body_offset from that answer). On error the message is empty.
+  [[nodiscard]] parse_error parse(std::string_view bytes, std::uint32_t body_offset,
+                                  const data_field_table& data_fields = standard_data_field_table) noexcept;
+
+  // Frames and indexes in one call; for callers that already hold one message.
+  [[nodiscard]] parse_error parse(std::string_view bytes,
+                                  const data_field_table& data_fields = standard_data_field_table) noexcept {
+    const frame_result f = frame(bytes.data(), bytes.size());
+    if (!f.is_complete() || f.size_bytes != bytes.size()) {
+      clear();
+      return parse_error::not_framed;
+    }
+    return parse(bytes, f.body_offset, data_fields);
+  }
+
+  void clear() noexcept {
+    data_ = nullptr;
+    size_ = 0;
+    count_ = 0;
+  }
+
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  [[nodiscard]] std::string_view bytes() const noexcept { return {data_, size_}; }
+  [[nodiscard]] std::span<const field_ref> fields() const noexcept { return {fields_.data(), count_}; }
+  [[nodiscard]] std::size_t field_count() const noexcept { return count_; }
+
+  [[nodiscard]] std::string_view value(const field_ref& f) const noexcept { return {data_ + f.offset, f.length}; }
+  [[nodiscard]] std::string_view begin_string() const noexcept { return value(fields_[0]); }
+  [[nodiscard]] std::string_view msg_type() const noexcept { return value(fields_[2]); }
+
+  // First field with this tag, or nullptr.
+  [[nodiscard]] const field_ref* find(std::uint32_t tag) const noexcept {
+    return find_from(tag, 0);
+  }
+  // First field with this tag at index >= from, or nullptr.
+  [[nodiscard]] const field_ref* find_from(std::uint32_t tag, std::size_t from) const noexcept {
+    for (std::size_t i = from; i < count_; ++i)
+      if (fields_[i].tag == tag) return &fields_[i];
+    return nullptr;
+  }
+  [[nodiscard]] std::size_t index_of(const field_ref* f) const noexcept {
+    return static_cast<std::size_t>(f - fields_.data());
+  }
+  [[nodiscard]] bool has(std::uint32_t tag) const noexcept { return find(tag) != nullptr; }
+
+  // Typed accessors: false when the tag is absent or its value is not of the form.
+  [[nodiscard]] bool get(std::uint32_t tag, std::string_view& out) const noexcept {
+    const field_ref* f = find(tag);
+    if (!f) return false;
+    out = value(*f);
+    return true;
+  }
+  [[nodiscard]] std::string_view get_or(std::uint32_t tag, std::string_view fallback = {}) const noexcept {
+    const field_ref* f = find(tag);
+    return f ? value(*f) : fallback;
+  }
+  [[nodiscard]] bool get_int(std::uint32_t tag, std::int64_t& out) const noexcept { return typed(tag, out, parse_int); }
+  [[nodiscard]] bool get_uint(std::uint32_t tag, std::uint64_t& out) const noexcept { return typed(tag, out, parse_uint); }
+  [[nodiscard]] bool get_decimal(std::uint32_t tag, decimal& out) const noexcept { return typed(tag, out, parse_decimal); }
+  [[nodiscard]] bool get_char(std::uint32_t tag, char& out) const noexcept { return typed(tag, out, parse_char); }
+  [[nodiscard]] bool get_bool(std::uint32_t tag, bool& out) const noexcept { return typed(tag, out, parse_bool); }
+  [[nodiscard]] bool get_timestamp(std::uint32_t tag, utc_timestamp& out) const noexcept {
+    return typed(tag, out, parse_utc_timestamp);
+  }
+  [[nodiscard]] bool get_tz_timestamp(std::uint32_t tag, utc_timestamp& out) const noexcept {
+    return typed(tag, out, parse_tz_timestamp);
+  }
+  [[nodiscard]] bool get_date(std::uint32_t tag, civil_date& out) const noexcept { return typed(tag, out, parse_date); }
+  [[nodiscard]] bool get_month_year(std::uint32_t tag, month_year& out) const noexcept {
+    return typed(tag, out, parse_month_year);
+  }
+
+ private:
+  template <class T, class F>
+  [[nodiscard]] bool typed(std::uint32_t tag, T& out, F parse_fn) const noexcept {
+    const field_ref* f = find(tag);
+    return f && parse_fn(value(*f), out);
+  }
+
+  const char* data_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t count_ = 0;
+  std::array<field_ref, Capacity> fields_;
+};
+
+using message = basic_message<512>;
+
+template <std::size_t Capacity>
+parse_error basic_message<Capacity>::parse(std::string_view bytes, std::uint32_t body_offset,
+                                           const data_field_table& data_fields) noexcept {
+  // Framing already proved: bytes start "8=...<SOH>9=...<SOH>35=", end with
+  // "<SOH>10=DDD<SOH>", so every field is terminated by an SOH inside the view and
+  // the scan below needs no end-of-buffer test except at SOH boundaries.
+  const char* const base = bytes.data();
+  const char* const end = base + bytes.size();
+  data_ = base;
+  size_ = static_cast<std::uint32_t>(bytes.size());
+  // The first two fields are known from framing.
+  const char* bs_soh = base + 2;
+  while (*bs_soh != soh) ++bs_soh;
+  fields_[0] = {8, 2, static_cast<std::uint32_t>(bs_soh - base - 2)};
+  const auto len_off = static_cast<std::uint32_t>(bs_soh - base + 3);
+  fields_[1] = {9, len_off, body_offset - 1 - len_off};
+  std::size_t n = 2;
+  const char* p = base + body_offset;
+  std::uint64_t pending_data_len = 0;
+  std::uint32_t pending_length_tag = 0;
+  while (p < end) {
+    // Tag: 1..9 digits, first not '0', then '='.
+    std::uint32_t tag = 0;
+    const char* tag_start = p;
+    for (;;) {
+      const unsigned d = static_cast<unsigned char>(*p) - '0';
+      if (d > 9) break;
+      tag = tag * 10 + d;
+      ++p;
+    }
+    const std::size_t tag_len = static_cast<std::size_t>(p - tag_start);
+    if (*p != '=' || tag_len == 0 || tag_len > 9 || *tag_start == '0') {
+      clear();
+      return parse_error::garbled_field;
+    }
+    ++p;
+    const char* value_start = p;
+    if (pending_length_tag != 0 && data_fields.governs(pending_length_tag, tag)) {
+      // DATA field: its bytes may contain SOH, so its extent comes from the Length field.
+      if (pending_data_len > static_cast<std::uint64_t>(end - p - 1) || p[pending_data_len] != soh) {
+        clear();
+        return parse_error::bad_data_length;
+      }
+      p += pending_data_len;
+    } else {
+      p = static_cast<const char*>(std::memchr(p, soh, static_cast<std::size_t>(end - p)));
+    }
+    pending_length_tag = 0;
+    if (n == Capacity) {
+      clear();
+      return parse_error::too_many_fields;
+    }
+    fields_[n++] = {tag, static_cast<std::uint32_t>(value_start - base), static_cast<std::uint32_t>(p - value_start)};
+    if (data_fields.is_length_tag(tag) &&
+        parse_uint({value_start, static_cast<std::size_t>(p - value_start)}, pending_data_len))
+      pending_length_tag = tag;
+    ++p;  // SOH
+  }
+  count_ = static_cast<std::uint32_t>(n);
+  return parse_error::none;
+}
+
+}  // namespace fixring::codec
