@@ -1,5 +1,6 @@
 #include "fixring/store/session_journal.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -306,6 +307,16 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
   j.index_ = static_cast<std::uint64_t*>(ip);
   j.index_capacity_ = options.index_capacity;
 
+  // A segment prepared but never installed (crash before the rename) is garbage.
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".tmp" &&
+          name.find(format::segment_suffix) != std::string_view::npos)
+        ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+    ::closedir(d);
+  }
   auto listed = list_segments(dir, false);
   if (!listed) return listed.error();
   std::vector<segment_entry> entries = std::move(listed).value();

@@ -23,7 +23,7 @@
 namespace fixring::store {
 
 struct record_view {
-  format::record_header header{};
+  alignas(8) format::record_header header{};
   std::span<const char> payload;
   std::uint64_t segment_index = 0;
   std::uint64_t offset = 0;         // of the record header within its segment file

@@ -88,7 +88,7 @@ enum class slot_state : std::uint8_t {
 
 struct slot_check {
   slot_state state = slot_state::empty;
-  format::record_header header{};  // valid for record, bad_length and bad_crc
+  alignas(8) format::record_header header{};  // valid for record, bad_length and bad_crc
   std::uint64_t record_bytes = 0;  // valid for record and bad_crc
 };
 
