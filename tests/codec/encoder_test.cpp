@@ -125,3 +125,48 @@ TEST_CASE("the allocation counter does count allocations") {
   delete p;
   CHECK(scope.allocations() == 1);
 }
+
+TEST_CASE("fast-path values match the reference formatters and keep the checksum right") {
+  // Deterministic xorshift so a failure reproduces.
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  char buf[1024];
+  message m;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t r = next();
+    const std::uint32_t tag = 1 + static_cast<std::uint32_t>(r % (i % 3 == 0 ? 9999999 : 999));
+    std::uint64_t u = next() >> (next() % 64);
+    const std::int64_t sv = static_cast<std::int64_t>(next()) >> (next() % 64);
+    const decimal d{static_cast<std::int64_t>(next() % 20000000) - 5000000, static_cast<std::uint8_t>(next() % 9)};
+    const std::int64_t ts = static_cast<std::int64_t>(next() % 4102444800000000000ull);  // 1970..2100
+    const auto prec = static_cast<time_precision>((next() % 4) * 3);
+    const std::string text(next() % 40, static_cast<char>('A' + next() % 26));
+    encoder e(buf, sizeof buf);
+    e.begin("FIX.4.4", "8");
+    e.add_uint(tag, u);
+    e.add_int(58, sv);
+    e.add_decimal(44, d);
+    e.add_timestamp(60, ts, prec);
+    e.add(9001, text);
+    e.add_char(54, static_cast<char>('0' + next() % 10));
+    const encode_result res = e.finish();
+    REQUIRE(res.ok());
+    INFO("iteration " << i << ": " << fixring::test::readable({buf, res.size_bytes}));
+    REQUIRE(frame(buf, res.size_bytes).status == frame_status::complete);  // BodyLength and CheckSum right
+    REQUIRE(m.parse({buf, res.size_bytes}) == parse_error::none);
+    char ref[64];
+    const auto& f = m.fields();
+    REQUIRE(f.size() == 10);
+    CHECK(f[3].tag == tag);
+    CHECK(m.value(f[3]) == std::string_view(ref, format_uint(ref, u)));
+    CHECK(m.value(f[4]) == std::string_view(ref, format_int(ref, sv)));
+    CHECK(m.value(f[5]) == std::string_view(ref, format_decimal(ref, d)));
+    CHECK(m.value(f[6]) == std::string_view(ref, format_utc_timestamp(ref, ts, prec)));
+    CHECK(m.value(f[7]) == text);
+  }
+}

@@ -10,7 +10,14 @@
 // BodyLength is not known until the end. begin() reserves room for a 3-digit
 // length (bodies of 100..999 bytes, the common case); finish() writes the real
 // length and, only when it has a different number of digits, moves the body by
-// the difference. CheckSum is computed over the finished bytes.
+// the difference.
+//
+// CheckSum is kept as a running byte sum while fields are written, from values
+// still in registers: summing the finished buffer instead would re-read bytes
+// that many small stores have just written, which stalls on store forwarding
+// and cost as much as the rest of the encoding. Small values are copied with
+// overlapping 4- or 8-byte moves, numbers and tags are built as ASCII inside
+// a 64-bit register, and each is summed with one SAD instruction.
 //
 // Thread contract: none; one encoder per thread. Ownership: the caller owns the
 // buffer; the span finish() returns points into it.
@@ -24,6 +31,10 @@
 #include "fixring/codec/frame.hpp"
 #include "fixring/codec/types.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace fixring::codec {
 
 enum class encode_status : std::uint8_t { ok, buffer_too_small };
@@ -35,55 +46,224 @@ struct encode_result {
   [[nodiscard]] constexpr bool ok() const noexcept { return status == encode_status::ok; }
 };
 
+namespace detail {
+
+// Sum of the eight bytes of x.
+[[nodiscard]] inline std::uint32_t byte_sum(std::uint64_t x) noexcept {
+#if defined(__SSE2__)
+  const __m128i v = _mm_cvtsi64_si128(static_cast<long long>(x));
+  return static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_sad_epu8(v, _mm_setzero_si128())));
+#else
+  x = (x & 0x00FF00FF00FF00FFull) + ((x >> 8) & 0x00FF00FF00FF00FFull);
+  return static_cast<std::uint32_t>((x * 0x0001000100010001ull) >> 48);
+#endif
+}
+
+// x without its low `n` bytes (0..8); two shifts since a shift by 64 is undefined.
+[[nodiscard]] constexpr std::uint64_t drop_low_bytes(std::uint64_t x, unsigned n) noexcept {
+  return (x >> (4 * n)) >> (4 * n);
+}
+// Only the low `n` bytes (0..8) of x.
+[[nodiscard]] constexpr std::uint64_t keep_low_bytes(std::uint64_t x, unsigned n) noexcept {
+  return x & ((~std::uint64_t{0} >> (4 * (8 - n))) >> (4 * (8 - n)));
+}
+
+inline void store8(char* p, std::uint64_t x) noexcept { std::memcpy(p, &x, 8); }
+
+// v (< 10^8) as eight ASCII digits, zero-padded, first digit in the low byte.
+// Split 4+4, then 2+2 per half, then 1+1 per pair, all lanes at once; each
+// division by 100 or 10 is a multiply and shift that is exact in range.
+[[nodiscard]] constexpr std::uint64_t ascii8(std::uint32_t v) noexcept {
+  std::uint64_t x = (v / 10000) | (static_cast<std::uint64_t>(v % 10000) << 32);
+  const std::uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007Full;  // lane / 100
+  x = hundreds | ((x - hundreds * 100) << 16);
+  const std::uint64_t tens = ((x * 103) >> 10) & 0x000F000F000F000Full;  // lane / 10
+  x = tens | ((x - tens * 10) << 8);
+  return x + 0x3030303030303030ull;
+}
+
+[[nodiscard]] constexpr unsigned digits_below_1e8(std::uint32_t v) noexcept {
+  return 1u + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000) + (v >= 100000) + (v >= 1000000) +
+         (v >= 10000000);
+}
+
+// "tag=" in the low bytes of a register, with its length and byte sum; for a
+// constant tag the compiler folds all of it. len 0 for tags of 8+ digits.
+struct tag_prefix {
+  std::uint64_t bytes;
+  unsigned len;
+  std::uint32_t sum;
+};
+[[nodiscard]] constexpr tag_prefix make_tag_prefix(std::uint32_t tag) noexcept {
+  if (tag >= 10000000) return {0, 0, 0};
+  const unsigned nd = digits_below_1e8(tag);
+  const std::uint64_t b = drop_low_bytes(ascii8(tag), 8 - nd) | (std::uint64_t{'='} << (8 * nd));
+  std::uint32_t sum = 0;
+  for (unsigned i = 0; i <= nd; ++i) sum += static_cast<std::uint32_t>((b >> (8 * i)) & 0xFF);
+  return {b, nd + 1, sum};
+}
+
+// Copies n bytes from src to dst and returns their byte sum, read from src.
+[[nodiscard]] inline std::uint32_t copy_and_sum(char* dst, const char* src, std::size_t n) noexcept {
+  if (n >= 8) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+      return checksum(src, n);
+    }
+    std::uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    store8(dst, a);
+    store8(dst + n - 8, b);
+    return byte_sum(a) + byte_sum(drop_low_bytes(b, static_cast<unsigned>(16 - n)));  // b overlaps a by 16-n
+  }
+  if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    return byte_sum(a) + byte_sum(static_cast<std::uint64_t>(b) >> (8 * (8 - n)));  // b overlaps a by 8-n
+  }
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    dst[i] = src[i];
+    sum += static_cast<unsigned char>(src[i]);
+  }
+  return sum;
+}
+
+}  // namespace detail
+
+// Hot functions are forced inline: if one stayed out of line the encoder's
+// address would escape, and every byte store would then force the compiler to
+// reload cur_, end_ and sum_ (a char store may alias anything).
+#define FIXRING_ENCODER_INLINE __attribute__((always_inline)) inline
+
 class encoder {
  public:
   encoder(char* buffer, std::size_t capacity_bytes) noexcept
       : buf_(buffer), cur_(buffer), end_(buffer + capacity_bytes) {}
 
   // Writes "8=<begin_string><SOH>9=???<SOH>35=<msg_type><SOH>".
-  void begin(std::string_view begin_string, std::string_view msg_type) noexcept {
+  FIXRING_ENCODER_INLINE void begin(std::string_view begin_string, std::string_view msg_type) noexcept {
     cur_ = buf_;
     overflow_ = false;
+    sum_ = 0;
     put_raw("8=", 2);
     put_raw(begin_string.data(), begin_string.size());
     put_raw("\x01" "9=", 3);
     len_digits_at_ = cur_;
     put_raw("000\x01", reserved_len_digits + 1);
+    sum_ -= 3 * '0';  // the placeholder digits are replaced in finish()
     body_start_ = cur_;
     put_raw("35=", 3);
     put_raw(msg_type.data(), msg_type.size());
-    put_soh();
+    put_raw("\x01", 1);
   }
 
-  void add(std::uint32_t tag, std::string_view value) noexcept { put_field(tag, value.data(), value.size()); }
-  void add_int(std::uint32_t tag, std::int64_t v) noexcept {
-    char tmp[max_int_chars];
-    put_field(tag, tmp, format_int(tmp, v));
-  }
-  void add_uint(std::uint32_t tag, std::uint64_t v) noexcept {
+  FIXRING_ENCODER_INLINE void add(std::uint32_t tag, std::string_view value) noexcept { put_field(tag, value.data(), value.size()); }
+
+  FIXRING_ENCODER_INLINE void add_uint(std::uint32_t tag, std::uint64_t v) noexcept {
+    const detail::tag_prefix tp = detail::make_tag_prefix(tag);
+    if (v < 100000000 && tp.len != 0 && fast_room(0)) [[likely]] {
+      const auto v32 = static_cast<std::uint32_t>(v);
+      const unsigned nd = detail::digits_below_1e8(v32);
+      const std::uint64_t digits = detail::drop_low_bytes(detail::ascii8(v32), 8 - nd);
+      put_prefix(tp);
+      detail::store8(cur_, digits);
+      cur_ += nd;
+      *cur_++ = soh;
+      sum_ += detail::byte_sum(digits) + soh;
+      return;
+    }
     char tmp[max_int_chars];
     put_field(tag, tmp, format_uint(tmp, v));
   }
-  void add_char(std::uint32_t tag, char c) noexcept { put_field(tag, &c, 1); }
-  void add_bool(std::uint32_t tag, bool b) noexcept { add_char(tag, b ? 'Y' : 'N'); }
-  void add_decimal(std::uint32_t tag, decimal d) noexcept {
+  FIXRING_ENCODER_INLINE void add_int(std::uint32_t tag, std::int64_t v) noexcept {
+    if (v >= 0) return add_uint(tag, static_cast<std::uint64_t>(v));
+    char tmp[max_int_chars];
+    put_field(tag, tmp, format_int(tmp, v));
+  }
+  FIXRING_ENCODER_INLINE void add_char(std::uint32_t tag, char c) noexcept { put_field(tag, &c, 1); }
+  FIXRING_ENCODER_INLINE void add_bool(std::uint32_t tag, bool b) noexcept { add_char(tag, b ? 'Y' : 'N'); }
+
+  FIXRING_ENCODER_INLINE void add_decimal(std::uint32_t tag, decimal d) noexcept {
+    const detail::tag_prefix tp = detail::make_tag_prefix(tag);
+    // Fast path: 0 <= mantissa < 10^7 with at least one integer digit, so the
+    // digits and the point fit one register.
+    if (d.mantissa >= 0 && d.mantissa < 10000000 && tp.len != 0 && fast_room(0)) [[likely]] {
+      const auto m = static_cast<std::uint32_t>(d.mantissa);
+      const unsigned nd = detail::digits_below_1e8(m);
+      if (d.scale == 0 || (d.scale < nd)) {
+        const std::uint64_t digits = detail::drop_low_bytes(detail::ascii8(m), 8 - nd);
+        std::uint64_t out = digits;
+        unsigned len = nd;
+        if (d.scale != 0) {
+          const unsigned int_digits = nd - d.scale;
+          out = detail::keep_low_bytes(digits, int_digits) | (std::uint64_t{'.'} << (8 * int_digits)) |
+                (detail::drop_low_bytes(digits, int_digits) << (8 * (int_digits + 1)));
+          len = nd + 1;
+        }
+        put_prefix(tp);
+        detail::store8(cur_, out);
+        cur_ += len;
+        *cur_++ = soh;
+        sum_ += detail::byte_sum(out) + soh;
+        return;
+      }
+    }
     char tmp[24];
     put_field(tag, tmp, format_decimal(tmp, d));
   }
-  void add_timestamp(std::uint32_t tag, std::int64_t ns_since_epoch, time_precision p) noexcept {
+
+  // UTCTimestamp "YYYYMMDD-HH:MM:SS[.fff...]" at the given precision.
+  FIXRING_ENCODER_INLINE void add_timestamp(std::uint32_t tag, std::int64_t ns_since_epoch, time_precision p) noexcept {
+    const detail::tag_prefix tp = detail::make_tag_prefix(tag);
+    if (p != time_precision::ns && ns_since_epoch >= 0 && tp.len != 0 && fast_room(24)) [[likely]] {
+      constexpr std::int64_t day_ns = 86'400'000'000'000;
+      const std::int64_t days = ns_since_epoch / day_ns;
+      const std::int64_t rem = ns_since_epoch % day_ns;
+      const civil_date date = detail::civil_from_days(days);
+      const auto secs = static_cast<std::uint32_t>(rem / 1'000'000'000);
+      const auto hhmmss = (secs / 3600) * 10000 + (secs / 60 % 60) * 100 + secs % 60;
+      const std::uint64_t ymd = detail::ascii8(static_cast<std::uint32_t>(date.year) * 10000u + date.month * 100u + date.day);
+      const std::uint64_t t = detail::ascii8(hhmmss);  // "00HHMMSS"
+      // "-HH:MM:S" then "S" and the fraction.
+      const std::uint64_t r2 = '-' | (((t >> 16) & 0xFFFF) << 8) | (std::uint64_t{':'} << 24) |
+                               (((t >> 32) & 0xFFFF) << 32) | (std::uint64_t{':'} << 48) |
+                               (((t >> 48) & 0xFF) << 56);
+      std::uint64_t r3 = (t >> 56) & 0xFF;
+      unsigned r3_len = 1;
+      if (p != time_precision::s) {
+        const auto nd = static_cast<unsigned>(p);  // 3 or 6
+        const auto frac = static_cast<std::uint32_t>(rem % 1'000'000'000 / (nd == 3 ? 1'000'000 : 1'000));
+        r3 |= (std::uint64_t{'.'} << 8) | (detail::drop_low_bytes(detail::ascii8(frac), 8 - nd) << 16);
+        r3_len = 2 + nd;
+      }
+      put_prefix(tp);
+      detail::store8(cur_, ymd);
+      detail::store8(cur_ + 8, r2);
+      detail::store8(cur_ + 16, r3);
+      cur_ += 16 + r3_len;
+      *cur_++ = soh;
+      sum_ += detail::byte_sum(ymd) + detail::byte_sum(r2) + detail::byte_sum(r3) + soh;
+      return;
+    }
     char tmp[32];
     put_field(tag, tmp, format_utc_timestamp(tmp, ns_since_epoch, p));
   }
+
   // Appends bytes that are already whole fields ("tag=value<SOH>..."), such as a
   // body copied from another message.
-  void add_raw_fields(std::string_view fields) noexcept { put_raw(fields.data(), fields.size()); }
+  FIXRING_ENCODER_INLINE void add_raw_fields(std::string_view fields) noexcept { put_raw(fields.data(), fields.size()); }
 
   // Bytes written so far, the body included; useful to size buffers.
   [[nodiscard]] std::size_t size_bytes() const noexcept { return static_cast<std::size_t>(cur_ - buf_); }
   [[nodiscard]] bool overflowed() const noexcept { return overflow_; }
 
   // Fills in BodyLength and appends CheckSum. The message starts at buffer[0].
-  [[nodiscard]] encode_result finish() noexcept {
+  [[nodiscard]] FIXRING_ENCODER_INLINE encode_result finish() noexcept {
     if (overflow_) return {};
     auto body_len = static_cast<std::uint64_t>(cur_ - body_start_);
     const unsigned nd = detail::count_digits(body_len);
@@ -96,8 +276,9 @@ class encoder {
       body_start_[-1] = soh;
     }
     detail::write_digits(len_digits_at_, body_len, nd);
+    for (unsigned i = 0; i < nd; ++i) sum_ += static_cast<unsigned char>(len_digits_at_[i]);
     if (end_ - cur_ < 7) return fail();
-    const std::uint8_t sum = checksum(buf_, static_cast<std::size_t>(cur_ - buf_));
+    const auto sum = static_cast<std::uint8_t>(sum_);
     cur_[0] = '1';
     cur_[1] = '0';
     cur_[2] = '=';
@@ -109,31 +290,49 @@ class encoder {
 
  private:
   static constexpr unsigned reserved_len_digits = 3;
+  // Slack the fast paths need: they store whole 8-byte registers past the value.
+  static constexpr std::size_t fast_slack = 32;
 
-  [[nodiscard]] bool room(std::size_t n) noexcept {
+  [[nodiscard]] FIXRING_ENCODER_INLINE bool room(std::size_t n) noexcept {
     // Once a field did not fit nothing more is written, so the bytes stay a prefix.
     if (!overflow_ && static_cast<std::size_t>(end_ - cur_) >= n) return true;
     overflow_ = true;
     return false;
   }
-  void put_raw(const char* p, std::size_t n) noexcept {
+  [[nodiscard]] FIXRING_ENCODER_INLINE bool fast_room(std::size_t extra) const noexcept {
+    return !overflow_ && static_cast<std::size_t>(end_ - cur_) >= fast_slack + extra;
+  }
+  FIXRING_ENCODER_INLINE void put_prefix(const detail::tag_prefix& tp) noexcept {
+    detail::store8(cur_, tp.bytes);
+    cur_ += tp.len;
+    sum_ += tp.sum;
+  }
+  FIXRING_ENCODER_INLINE void put_raw(const char* p, std::size_t n) noexcept {
     if (!room(n)) return;
-    std::memcpy(cur_, p, n);
+    sum_ += detail::copy_and_sum(cur_, p, n);
     cur_ += n;
   }
-  void put_soh() noexcept {
-    if (room(1)) *cur_++ = soh;
-  }
   // "tag=value<SOH>", written only if all of it fits.
-  void put_field(std::uint32_t tag, const char* v, std::size_t n) noexcept {
+  FIXRING_ENCODER_INLINE void put_field(std::uint32_t tag, const char* v, std::size_t n) noexcept {
+    const detail::tag_prefix tp = detail::make_tag_prefix(tag);
+    if (tp.len != 0 && fast_room(n)) [[likely]] {
+      put_prefix(tp);
+      sum_ += detail::copy_and_sum(cur_, v, n);
+      cur_ += n;
+      *cur_++ = soh;
+      sum_ += soh;
+      return;
+    }
     const unsigned tag_digits = detail::count_digits(tag);
     if (!room(tag_digits + 2 + n)) return;
+    char* const start = cur_;
     detail::write_digits(cur_, tag, tag_digits);
     cur_ += tag_digits;
     *cur_++ = '=';
     std::memcpy(cur_, v, n);
     cur_ += n;
     *cur_++ = soh;
+    sum_ += checksum(start, static_cast<std::size_t>(cur_ - start));
   }
   encode_result fail() noexcept {
     overflow_ = true;
@@ -145,7 +344,10 @@ class encoder {
   char* end_;
   char* len_digits_at_ = nullptr;
   char* body_start_ = nullptr;
+  std::uint32_t sum_ = 0;  // byte sum of everything written, modulo 2^32
   bool overflow_ = false;
 };
+
+#undef FIXRING_ENCODER_INLINE
 
 }  // namespace fixring::codec

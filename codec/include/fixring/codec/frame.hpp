@@ -32,6 +32,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace fixring::codec {
 
 inline constexpr char soh = '\x01';
@@ -82,11 +86,20 @@ struct frame_result {
   [[nodiscard]] constexpr bool is_complete() const noexcept { return status == frame_status::complete; }
 };
 
-// Byte sum modulo 256 of [p, p + n). Written so the compiler vectorises it.
+// Byte sum modulo 256 of [p, p + n). SSE2's sum of absolute differences against
+// zero adds 16 bytes per instruction; the tail is summed bytewise.
 [[nodiscard]] inline std::uint8_t checksum(const char* p, std::size_t n) noexcept {
   std::uint32_t sum = 0;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  __m128i acc = _mm_setzero_si128();
+  const __m128i zero = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16)
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), zero));
+  sum = static_cast<std::uint32_t>(_mm_cvtsi128_si32(acc)) + static_cast<std::uint32_t>(_mm_extract_epi16(acc, 4));
+#endif
   const auto* u = reinterpret_cast<const unsigned char*>(p);
-  for (std::size_t i = 0; i < n; ++i) sum += u[i];
+  for (; i < n; ++i) sum += u[i];
   return static_cast<std::uint8_t>(sum);
 }
 

@@ -204,65 +204,40 @@ class basic_message {
 
 using message = basic_message<512>;
 
+namespace detail {
+struct index_result {
+  parse_error error;
+  std::uint32_t count;
+};
+// Indexes the fields of [base, base + size) from body_offset (the "35=") to the
+// end into out[0, capacity). Defined in codec/src/field_index.cpp.
+[[nodiscard]] index_result index_fields(const char* base, std::uint32_t size, std::uint32_t body_offset,
+                                        field_ref* out, std::uint32_t capacity,
+                                        const data_field_table& data_fields) noexcept;
+}  // namespace detail
+
 template <std::size_t Capacity>
 parse_error basic_message<Capacity>::parse(std::string_view bytes, std::uint32_t body_offset,
                                            const data_field_table& data_fields) noexcept {
-  // Framing already proved: bytes start "8=...<SOH>9=...<SOH>35=", end with
-  // "<SOH>10=DDD<SOH>", so every field is terminated by an SOH inside the view and
-  // the scan below needs no end-of-buffer test except at SOH boundaries.
+  static_assert(Capacity >= 4, "a message has at least 8, 9, 35 and 10");
   const char* const base = bytes.data();
-  const char* const end = base + bytes.size();
-  data_ = base;
-  size_ = static_cast<std::uint32_t>(bytes.size());
-  // The first two fields are known from framing.
+  // BeginString and BodyLength are known from framing: "8=<bs><SOH>9=<len><SOH>".
   const char* bs_soh = base + 2;
   while (*bs_soh != soh) ++bs_soh;
-  fields_[0] = {8, 2, static_cast<std::uint32_t>(bs_soh - base - 2)};
-  const auto len_off = static_cast<std::uint32_t>(bs_soh - base + 3);
+  const auto bs_len = static_cast<std::uint32_t>(bs_soh - base - 2);
+  const std::uint32_t len_off = bs_len + 5;
+  fields_[0] = {8, 2, bs_len};
   fields_[1] = {9, len_off, body_offset - 1 - len_off};
-  std::size_t n = 2;
-  const char* p = base + body_offset;
-  std::uint64_t pending_data_len = 0;
-  std::uint32_t pending_length_tag = 0;
-  while (p < end) {
-    // Tag: 1..9 digits, first not '0', then '='.
-    std::uint32_t tag = 0;
-    const char* tag_start = p;
-    for (;;) {
-      const unsigned d = static_cast<unsigned char>(*p) - '0';
-      if (d > 9) break;
-      tag = tag * 10 + d;
-      ++p;
-    }
-    const std::size_t tag_len = static_cast<std::size_t>(p - tag_start);
-    if (*p != '=' || tag_len == 0 || tag_len > 9 || *tag_start == '0') {
-      clear();
-      return parse_error::garbled_field;
-    }
-    ++p;
-    const char* value_start = p;
-    if (pending_length_tag != 0 && data_fields.governs(pending_length_tag, tag)) {
-      // DATA field: its bytes may contain SOH, so its extent comes from the Length field.
-      if (pending_data_len > static_cast<std::uint64_t>(end - p - 1) || p[pending_data_len] != soh) {
-        clear();
-        return parse_error::bad_data_length;
-      }
-      p += pending_data_len;
-    } else {
-      p = static_cast<const char*>(std::memchr(p, soh, static_cast<std::size_t>(end - p)));
-    }
-    pending_length_tag = 0;
-    if (n == Capacity) {
-      clear();
-      return parse_error::too_many_fields;
-    }
-    fields_[n++] = {tag, static_cast<std::uint32_t>(value_start - base), static_cast<std::uint32_t>(p - value_start)};
-    if (data_fields.is_length_tag(tag) &&
-        parse_uint({value_start, static_cast<std::size_t>(p - value_start)}, pending_data_len))
-      pending_length_tag = tag;
-    ++p;  // SOH
+  const detail::index_result r =
+      detail::index_fields(base, static_cast<std::uint32_t>(bytes.size()), body_offset, fields_.data() + 2,
+                           static_cast<std::uint32_t>(Capacity - 2), data_fields);
+  if (r.error != parse_error::none) {
+    clear();
+    return r.error;
   }
-  count_ = static_cast<std::uint32_t>(n);
+  data_ = base;
+  size_ = static_cast<std::uint32_t>(bytes.size());
+  count_ = r.count + 2;
   return parse_error::none;
 }
 
