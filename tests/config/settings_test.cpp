@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -788,4 +789,49 @@ TEST_CASE("every documented key can be set in a valid file", "[settings][keys]")
   CHECK(s.sessions[0].connect_endpoints.size() == 2);
   CHECK(s.sessions[0].session_schedule.kind == schedule_kind::weekly);
   CHECK(s.reactor.busy_poll);
+}
+
+TEST_CASE("mangled settings files give an error with a location, never a crash", "[settings][robustness]") {
+  const std::string valid = with_line(
+      "StartTime=08:00:00\nEndTime=16:00:00\nTimeZone=Europe/London\n"
+      "SocketConnectHost1=b\nSocketConnectPort1=2\nFileStorePath=${HOME_DIR}/j");
+  const parse_options env = env_of({{"HOME_DIR", "/h"}});
+  REQUIRE(parse_settings_text(valid, "test.cfg", env).has_value());
+  const std::string_view alphabet = "[]=#;${}\n\r \tYN0:9-,.AZaz";
+  std::uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  std::size_t failures = 0;
+  std::size_t unlocated = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = valid;
+    const int edits = 1 + static_cast<int>(next() % 3);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = next() % text.size();
+      switch (next() % 3) {
+        case 0: text[at] = alphabet[next() % alphabet.size()]; break;
+        case 1: text.erase(at, 1 + next() % 8); break;
+        default: text.insert(at, 1, alphabet[next() % alphabet.size()]); break;
+      }
+    }
+    const result<settings> r = parse_settings_text(text, "test.cfg", env);
+    if (r) continue;
+    ++failures;
+    if (r.error().message.rfind("test.cfg:", 0) != 0) ++unlocated;
+  }
+  CHECK(failures > 100);
+  CHECK(unlocated == 0);
+}
+
+TEST_CASE("the key reference renders as a Markdown table with every key", "[settings][keys]") {
+  const std::string md = key_reference_markdown();
+  CHECK_THAT(md, Catch::StartsWith("| Key | Type | Default | Meaning |"));
+  for (const key_info& k : setting_keys) {
+    INFO(k.name);
+    CHECK_THAT(md, Catch::Contains("| `" + std::string(k.name) + "` |"));
+  }
+  CHECK_THAT(md, Catch::Contains("[DEFAULT] only"));
+  CHECK(std::count(md.begin(), md.end(), '\n') == static_cast<long>(std::size(setting_keys)) + 2);
 }

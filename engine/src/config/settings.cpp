@@ -735,6 +735,25 @@ const key_info* find_key(std::string_view name, std::uint32_t* index) noexcept {
   return nullptr;
 }
 
+std::string key_reference_markdown() {
+  auto cell = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '|') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out;
+  };
+  std::string md = "| Key | Type | Default | Meaning |\n|---|---|---|---|\n";
+  for (const key_info& k : setting_keys) {
+    md.append("| `").append(k.name).append("` | ").append(cell(k.type)).append(" | ");
+    md.append(cell(k.default_value)).append(" | ").append(cell(k.description));
+    if (k.scope == key_scope::default_only) md.append(" [DEFAULT] only.");
+    md.append(" |\n");
+  }
+  return md;
+}
+
 std::string_view to_string(fix_version v) noexcept {
   switch (v) {
     case fix_version::fix40: return "FIX.4.0";

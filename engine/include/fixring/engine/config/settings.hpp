@@ -263,6 +263,10 @@ static_assert(std::size(setting_keys) == static_cast<std::size_t>(setting_key::c
 // finds the SocketConnectHost<n> row and stores 7 in *index (0 otherwise).
 [[nodiscard]] const key_info* find_key(std::string_view name, std::uint32_t* index = nullptr) noexcept;
 
+// The table above as GitHub Markdown (header row, rule, one row per key), for
+// the README. Pipes inside cells are escaped.
+[[nodiscard]] std::string key_reference_markdown();
+
 // ---------------------------------------------------------------------------
 // Typed settings
 // ---------------------------------------------------------------------------
