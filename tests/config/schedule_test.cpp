@@ -231,3 +231,50 @@ TEST_CASE("schedule queries allocate nothing", "[schedule][alloc]") {
   CHECK(scope.allocations() == 0);
   CHECK(sink > 0);
 }
+
+TEST_CASE("window, start, end and next start agree at random instants", "[schedule][property]") {
+  const auto ny = zone("America/New_York");
+  const auto sydney = zone("Australia/Sydney");
+  const auto london = zone("Europe/London");
+  const schedule shapes[] = {
+      daily(hhmm(9), hhmm(17), ny),
+      daily(hhmm(22), hhmm(6), ny, 0b0111110),
+      daily(hhmm(1, 30), hhmm(2, 30), ny),
+      daily(hhmm(17), hhmm(17), london),
+      weekly(sun, hhmm(17), fri, hhmm(17), sydney),
+      weekly(fri, hhmm(22), mon, hhmm(2), london),
+      weekly(sat, hhmm(2, 15), sat, hhmm(2, 10), ny),
+  };
+  std::uint64_t state = 99;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  const std::int64_t from = epoch_ns(2020, 1, 1);
+  const std::int64_t span = epoch_ns(2030, 1, 1) - from;
+  for (std::size_t i = 0; i < std::size(shapes); ++i) {
+    const schedule& s = shapes[i];
+    std::size_t violations = 0;
+    for (int n = 0; n < 4000; ++n) {
+      // Whole seconds, plus a nanosecond now and then to probe boundaries.
+      const std::int64_t t = from + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(span / 1'000'000'000)) * 1'000'000'000 +
+                             static_cast<std::int64_t>(n % 3 == 0 ? 1 : 0);
+      const std::int64_t start = current_session_start_utc_ns(s, t);
+      const std::int64_t end = current_session_end_utc_ns(s, t);
+      const std::int64_t upcoming = next_start_utc_ns(s, t);
+      bool ok = upcoming > t && is_in_session(s, upcoming) &&
+                current_session_start_utc_ns(s, upcoming) == upcoming;
+      if (is_in_session(s, t)) {
+        ok = ok && start <= t && t < end && upcoming >= end && is_in_session(s, end - 1) &&
+             current_session_start_utc_ns(s, end - 1) == start;
+      } else {
+        const std::int64_t mid = t + (upcoming - t) / 2;
+        ok = ok && start == outside_session_ns && end == outside_session_ns &&
+             !is_in_session(s, mid) && !is_in_session(s, upcoming - 1);
+      }
+      if (!ok) ++violations;
+    }
+    INFO("shape " << i);
+    CHECK(violations == 0);
+  }
+}

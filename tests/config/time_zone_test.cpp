@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "alloc_counter.hpp"
@@ -266,4 +268,65 @@ TEST_CASE("offset lookups and local conversions allocate nothing", "[time_zone][
   }
   CHECK(scope.allocations() == 0);
   CHECK(sink != 0);
+}
+
+TEST_CASE("every instant is one of the instants its own wall time denotes", "[time_zone][property]") {
+  for (const char* name : {"America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata",
+                           "Asia/Jerusalem", "America/Nuuk", "UTC"}) {
+    const time_zone z = zone(name);
+    std::size_t mismatches = 0;
+    std::size_t ambiguous = 0;
+    // An irregular step (7h13m, coprime with a day in minutes) lands on every
+  // minute of the day over the sweep.
+    for (std::int64_t t = epoch_s(1990, 1, 1); t < epoch_s(2110, 1, 1); t += 7 * 3600 + 13 * 60) {
+      const local_time_result r = z.local_to_utc(t + z.offset_at(t).offset_s);
+      if (r.kind == local_time_kind::skipped || (t != r.earliest_utc_s && t != r.latest_utc_s)) {
+        ++mismatches;
+      }
+      if (r.kind == local_time_kind::ambiguous) ++ambiguous;
+    }
+    INFO(name);
+    CHECK(mismatches == 0);
+    if (std::strcmp(name, "America/New_York") == 0) CHECK(ambiguous > 10);
+  }
+}
+
+TEST_CASE("corrupted zone files are rejected or read without stepping outside them", "[time_zone][robustness]") {
+  // A seeded mutation loop over a real file; the sanitizer build turns any
+  // out-of-bounds read into a failure.
+  std::ifstream in("/usr/share/zoneinfo/America/New_York", std::ios::binary);
+  const std::vector<unsigned char> original{std::istreambuf_iterator<char>(in),
+                                            std::istreambuf_iterator<char>()};
+  REQUIRE(original.size() > 100);
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  std::size_t accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<unsigned char> bytes = original;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      switch (next() % 3) {
+        case 0: bytes[next() % bytes.size()] = static_cast<unsigned char>(next()); break;
+        case 1: bytes.resize(next() % bytes.size()); break;
+        default: bytes[20 + next() % 24] = static_cast<unsigned char>(next()); break;  // counts
+      }
+      if (bytes.empty()) break;
+    }
+    result<time_zone> z = time_zone::from_tzif(bytes, "Fuzz/Zone");
+    if (!z) {
+      CHECK(z.error().code == config_errc::bad_time_zone);
+      continue;
+    }
+    ++accepted;
+    for (std::int64_t t : {std::int64_t{-4'000'000'000}, std::int64_t{0}, epoch_s(2024, 6, 1), epoch_s(2300, 1, 1)}) {
+      const std::int32_t off = z.value().offset_at(t).offset_s;
+      CHECK(off > -26 * 3600);
+      CHECK(off < 26 * 3600);
+      (void)z.value().local_to_utc(t);
+    }
+  }
+  CHECK(accepted > 0);  // some mutations (in unused bytes) leave a valid file
 }
