@@ -31,11 +31,11 @@ void mapping::reset() noexcept {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-std::uint32_t record_crc(const format::record_header& header, const char* payload) noexcept {
-  format::record_header h = header;
-  h.crc32c = 0;
-  const std::uint32_t c = crc32c(0, &h, sizeof h);
-  return crc32c(c, payload, h.payload_bytes);
+std::uint32_t record_crc(std::uint64_t first8, const char* record) noexcept {
+  const auto payload_bytes = static_cast<std::uint32_t>(first8 >> 32);
+  const std::uint32_t c = crc32c(0, record + format::crc_run_offset,
+                                 format::record_header_bytes - format::crc_run_offset + payload_bytes);
+  return crc32c(c, &first8, sizeof first8);
 }
 
 slot_check inspect_slot(const char* base, std::uint64_t capacity, std::uint64_t offset, bool verify_crc) noexcept {
@@ -58,7 +58,7 @@ slot_check inspect_slot(const char* base, std::uint64_t capacity, std::uint64_t 
     return out;
   }
   out.record_bytes = total;
-  if (verify_crc && record_crc(out.header, base + offset + format::record_header_bytes) != out.header.crc32c) {
+  if (verify_crc && record_crc(std::uint64_t{word} | std::uint64_t{out.header.payload_bytes} << 32, base + offset) != out.header.crc32c) {
     out.state = slot_state::bad_crc;
     return out;
   }

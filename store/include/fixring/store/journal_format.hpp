@@ -42,8 +42,10 @@
 // is already in place. The CRC then tells a complete record from one torn by a
 // power loss (the page cache itself never tears a record on a process kill).
 //
-// The CRC32C covers the 48 header bytes with the crc32c field taken as zero,
-// followed by the payload bytes (not the padding).
+// The CRC32C covers bytes [12, 48 + payload_bytes) of the record (flags to the
+// end of the payload, one contiguous run), then bytes [0, 8) (commit word and
+// payload_bytes); only the crc32c field itself and the padding are left out.
+// The contiguous run lets the writer checksum the record in place.
 //
 // Offsets: a record's position within the journal is (segment index, byte
 // offset in the segment), both 64-bit; record_locator packs them for the
@@ -63,6 +65,7 @@ inline constexpr std::size_t record_align = 8;
 inline constexpr std::size_t segment_header_bytes = 256;
 inline constexpr std::size_t record_header_bytes = 48;
 inline constexpr std::size_t session_name_bytes = 64;
+inline constexpr std::size_t crc_run_offset = 12;  // first byte of the contiguous CRC run
 inline constexpr std::uint64_t max_segment_bytes = std::uint64_t{1} << 40;
 inline constexpr char segment_suffix[] = ".fjseg";
 
@@ -123,7 +126,7 @@ static_assert(offsetof(segment_header, header_crc32c) == segment_header_bytes - 
 static_assert(sizeof(record_header) == record_header_bytes);
 static_assert(offsetof(record_header, payload_bytes) == 4);
 static_assert(offsetof(record_header, crc32c) == 8);
-static_assert(offsetof(record_header, flags) == 12);
+static_assert(offsetof(record_header, flags) == crc_run_offset);
 static_assert(offsetof(record_header, msg_seq_num) == 16);
 static_assert(offsetof(record_header, timestamp_ns) == 24);
 static_assert(offsetof(record_header, session_id) == 32);

@@ -92,8 +92,10 @@ struct slot_check {
   std::uint64_t record_bytes = 0;  // valid for record and bad_crc
 };
 
-// CRC32C of a record: `header` with its crc32c field taken as zero, then payload.
-[[nodiscard]] std::uint32_t record_crc(const format::record_header& header, const char* payload) noexcept;
+// CRC32C of the record at `record` (header bytes [12, 48) and payload in
+// place), given its first 8 header bytes (commit word, payload_bytes) as a
+// little-endian u64; payload_bytes is taken from there.
+[[nodiscard]] std::uint32_t record_crc(std::uint64_t first8, const char* record) noexcept;
 
 // Inspects the slot at `offset` of a segment mapped at `base` (capacity bytes).
 // The commit word is loaded with acquire order (pairs with the writer's release

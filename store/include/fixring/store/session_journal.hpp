@@ -204,25 +204,23 @@ class session_journal {
   void publish(format::record_kind kind, format::direction dir, std::uint64_t seq, std::uint32_t payload_bytes,
                std::uint32_t flags, std::int64_t now_ns) noexcept {
     char* rec = active_base_ + write_offset_;
-    format::record_header h{};
-    h.magic = format::record_magic;
-    h.version = format::record_version;
-    h.kind = static_cast<std::uint8_t>(kind);
-    h.payload_bytes = payload_bytes;
-    h.flags = flags;
-    h.msg_seq_num = seq;
-    h.timestamp_ns = now_ns;
-    h.session_id = session_id_;
-    h.epoch = epoch_;
-    h.dir = static_cast<std::uint8_t>(dir);
-    h.crc32c = record_crc(h, rec + format::record_header_bytes);
-    std::memcpy(rec + 4, reinterpret_cast<const char*>(&h) + 4, sizeof h - 4);
+    // Fields go straight into the mapping (a local copy costs store-forwarding
+    // stalls); the slot is invisible to readers until its commit word is set.
+    auto* h = reinterpret_cast<format::record_header*>(rec);
+    h->flags = flags;
+    h->msg_seq_num = seq;
+    h->timestamp_ns = now_ns;
+    h->session_id = session_id_;
+    h->epoch = epoch_;
+    h->dir = static_cast<std::uint8_t>(dir);
+    h->reserved[0] = h->reserved[1] = h->reserved[2] = 0;
+    const std::uint32_t word = format::commit_word(kind);
+    h->payload_bytes = payload_bytes;
+    h->crc32c = record_crc(std::uint64_t{word} | std::uint64_t{payload_bytes} << 32, rec);
     const std::uint64_t next = write_offset_ + format::record_bytes(payload_bytes);
     // The next slot's commit word must read zero before this record is visible:
     // the reserved bytes past a short commit may hold scratch from the encoder.
     if (next + 4 <= active_capacity_) std::memset(active_base_ + next, 0, 4);
-    std::uint32_t word;
-    std::memcpy(&word, &h, sizeof word);
     // Release: pairs with the acquire load in inspect_slot(); every byte above
     // (payload, header, next slot's zero) is visible before the record is.
     std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(rec)).store(word, std::memory_order_release);
