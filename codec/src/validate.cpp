@@ -1,0 +1,292 @@
+// Validation hot path. Out of line (unlike most hot code, which lives in
+// headers) because it is one large function called once per message: inlining
+// it into every caller would buy nothing but code size.
+#include "fixring/codec/validate.hpp"
+
+#include <array>
+#include <bit>
+#include <cstring>
+
+namespace fixring::codec {
+
+namespace {
+
+using reason = session_reject_reason;
+
+[[nodiscard]] bool format_ok(value_format f, std::string_view v) noexcept {
+  switch (f) {
+    case value_format::any: return true;
+    case value_format::signed_int: {
+      std::int64_t x;
+      return parse_int(v, x);
+    }
+    case value_format::unsigned_int: {
+      std::uint64_t x;
+      return parse_uint(v, x);
+    }
+    case value_format::day_of_month: {
+      std::uint64_t x = 0;
+      return v.size() <= 2 && parse_uint(v, x) && x >= 1 && x <= 31;
+    }
+    case value_format::decimal: {
+      decimal x;
+      return parse_decimal(v, x);
+    }
+    case value_format::character: return v.size() == 1;
+    case value_format::boolean: return v.size() == 1 && (v[0] == 'Y' || v[0] == 'N');
+    case value_format::utc_timestamp: {
+      utc_timestamp x;
+      return parse_utc_timestamp(v, x);
+    }
+    case value_format::utc_time_only: {
+      std::int64_t ns;
+      time_precision p;
+      return parse_utc_time_only(v, ns, p);
+    }
+    case value_format::date: {
+      civil_date x;
+      return parse_date(v, x);
+    }
+    case value_format::month_year: {
+      month_year x;
+      return parse_month_year(v, x);
+    }
+    case value_format::tz_timestamp: {
+      utc_timestamp x;
+      return parse_tz_timestamp(v, x);
+    }
+  }
+  return true;
+}
+
+constexpr std::uint32_t no_index = 0xFFFFFFFFu;
+
+struct fault {
+  std::uint32_t index = no_index;  // wire position of the field at fault
+  reason why = reason::none;
+  std::uint32_t tag = 0;
+};
+
+class validator {
+ public:
+  validator(const dictionary& d, const message& m, const validation_options& o) noexcept
+      : d_(d), m_(m), o_(o), f_(m.fields().data()), n_(static_cast<std::uint32_t>(m.field_count())) {}
+
+  validation_result run() noexcept {
+    if (n_ < 3) return {reason::invalid_msg_type, 0};
+    const std::uint32_t mi = d_.find_message(m_.msg_type());
+    const message_def* md = mi == dictionary::no_message ? nullptr : &d_.message_at(mi);
+    const std::size_t words = d_.bitset_words();
+    std::memset(seen_.data(), 0, words * sizeof(std::uint64_t));
+
+    // 1. Order of the first three fields.
+    if (o_.check_field_order) {
+      constexpr std::uint32_t first_three[3] = {8, 9, 35};
+      for (std::uint32_t i = 0; i < 3; ++i)
+        if (f_[i].tag != first_three[i]) return {reason::tag_out_of_order, f_[i].tag};
+    }
+
+    enum section : std::uint8_t { in_header, in_body, in_trailer };
+    section at = in_header;
+    std::uint32_t i = 0;
+    // FIXT: an admin message knows only the transport's fields.
+    const bool transport_only = md && md->admin && d_.has_separate_transport();
+    while (i < n_) {
+      const field_ref& fr = f_[i];
+      std::uint16_t id = d_.field_id(fr.tag);
+      const field_info* info = id == dictionary::no_field ? nullptr : &d_.field_by_id(id);
+      if (transport_only && info && !info->is_transport()) {
+        id = dictionary::no_field;
+        info = nullptr;
+      }
+      const section cls = !info ? in_body : info->is_header() ? in_header : info->is_trailer() ? in_trailer : in_body;
+      // 1. Header / body / trailer order: the first misplaced field is the answer.
+      if (cls == in_header) {
+        if (at != in_header && o_.check_field_order) return {reason::tag_out_of_order, fr.tag};
+      } else if (cls == in_body) {
+        if (at == in_trailer && o_.check_field_order) return {reason::tag_out_of_order, fr.tag};
+        at = in_body;
+      } else {
+        at = in_trailer;
+      }
+      // 4. Per-field checks, in the order QuickFIX applies them to one field.
+      bool field_ok = true;
+      if (id != dictionary::no_field) {
+        std::uint64_t& w = seen_[id / 64];
+        const std::uint64_t bit = std::uint64_t{1} << (id % 64);
+        if ((w & bit) && o_.check_repeated_tags) {
+          note(i, reason::tag_appears_more_than_once, fr.tag);
+          field_ok = false;
+        }
+        w |= bit;
+      }
+      if (field_ok && check_value(i, fr, info)) {
+        const bool user_defined = fr.tag >= first_user_defined_tag && fr.tag <= last_user_defined_tag;
+        const bool check_tag = !user_defined || o_.check_user_defined_fields;
+        if (!info) {
+          if (o_.check_unknown_fields && check_tag)
+            note(i, o_.report_unknown_as_undefined ? reason::undefined_tag : reason::invalid_tag_number, fr.tag);
+        } else if (cls == in_body && md && o_.check_fields_in_message && check_tag &&
+                   !(d_.allowed_bits(*md)[id / 64] >> (id % 64) & 1u)) {
+          note(i, reason::tag_not_defined_for_message_type, fr.tag);
+        }
+      }
+      if (info && info->is_group_count()) {
+        const message_def* ctx = cls == in_header ? &d_.header() : cls == in_trailer ? &d_.trailer() : md;
+        const std::uint32_t gid = ctx ? d_.find_group(*ctx, fr.tag) : no_group;
+        if (gid != no_group) {
+          i = walk_group(gid, i);
+          continue;
+        }
+      }
+      ++i;
+    }
+
+    // 2. MsgType.
+    if (!md && o_.check_msg_type) return {reason::invalid_msg_type, 0};
+    // 3. Required fields: header, trailer, body (each ascending by tag), then group members.
+    if (o_.check_required_fields) {
+      for (const message_def* ctx : {&d_.header(), &d_.trailer(), md}) {
+        if (!ctx) continue;
+        const std::uint64_t* req = d_.required_bits(*ctx);
+        for (std::size_t w = 0; w < words; ++w)
+          if (const std::uint64_t missing = req[w] & ~seen_[w]) {
+            const auto id = static_cast<std::uint16_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(missing)));
+            return {reason::required_tag_missing, d_.field_by_id(id).tag};
+          }
+      }
+      if (group_required_.why != reason::none) return {group_required_.why, group_required_.tag};
+    }
+    // 4. The earliest per-field fault.
+    if (field_fault_.why != reason::none) return {field_fault_.why, field_fault_.tag};
+    return {};
+  }
+
+ private:
+  void note(std::uint32_t index, reason why, std::uint32_t tag) noexcept {
+    if (index < field_fault_.index) field_fault_ = {index, why, tag};
+  }
+
+  // Empty value (4), data format (6), enumeration (5). False when one fired.
+  bool check_value(std::uint32_t i, const field_ref& fr, const field_info* info) noexcept {
+    if (fr.length == 0) {
+      if (!o_.check_fields_have_values) return true;
+      note(i, reason::tag_specified_without_value, fr.tag);
+      return false;
+    }
+    if (!info) return true;
+    const std::string_view v = m_.value(fr);
+    if (o_.check_data_format && !format_ok(info->format, v)) {
+      note(i, reason::incorrect_data_format, fr.tag);
+      return false;
+    }
+    // MsgType's own enumeration is not consulted: <messages> is what defines a MsgType (11).
+    if (o_.check_enum_values && info->enums != enum_kind::none && fr.tag != 35 && !d_.enum_allows(*info, v)) {
+      note(i, reason::value_out_of_range, fr.tag);
+      return false;
+    }
+    return true;
+  }
+
+  // Walks the instances of group `gid` whose NumInGroup field is at `count_index`;
+  // returns the index of the first field after the group.
+  std::uint32_t walk_group(std::uint32_t gid, std::uint32_t count_index) noexcept {
+    const group_def& g = d_.group(gid);
+    const group_member* members = d_.members(g).data();
+    std::uint64_t declared = 0;
+    const bool declared_ok = parse_uint(m_.value(f_[count_index]), declared);
+    // Members present in the current instance, by position.
+    std::array<std::uint64_t, max_group_members / 64> present;
+    const std::size_t words = (g.members_count + 63) / 64;
+    std::uint64_t instances = 0;
+    std::uint32_t last = 0;
+    std::uint32_t instance_start = 0;
+    bool out_of_order = false;  // a broken instance makes the instance count meaningless
+    auto finish_instance = [&]() noexcept {
+      if (instances == 0 || group_required_.why != reason::none) return;
+      for (const std::uint16_t pos : d_.required_members(g))
+        if (!(present[pos / 64] >> (pos % 64) & 1u)) {
+          group_required_ = {instance_start, reason::required_tag_missing, members[pos].tag};
+          return;
+        }
+    };
+    auto start_instance = [&](std::uint32_t at) noexcept {
+      finish_instance();
+      ++instances;
+      instance_start = at;
+      std::memset(present.data(), 0, words * sizeof(std::uint64_t));
+    };
+    std::uint32_t i = count_index + 1;
+    while (i < n_) {
+      const field_ref& fr = f_[i];
+      const std::uint32_t pos = d_.member_index(g, fr.tag);
+      if (pos == no_member) break;
+      if (fr.tag == g.delimiter_tag) {
+        start_instance(i);
+      } else if (instances == 0) {
+        // The first field after NumInGroup must be the delimiter.
+        if (o_.check_group_order) {
+          note(i, reason::repeating_group_fields_out_of_order, fr.tag);
+          out_of_order = true;
+        }
+        start_instance(i);
+      } else if (present[pos / 64] >> (pos % 64) & 1u) {
+        // A member twice in one instance: the delimiter that would start the next is missing.
+        if (o_.check_group_order) {
+          note(i, reason::repeating_group_fields_out_of_order, fr.tag);
+          out_of_order = true;
+        } else if (o_.check_repeated_tags)
+          note(i, reason::tag_appears_more_than_once, fr.tag);
+      } else if (pos < last && o_.check_group_order) {
+        note(i, reason::repeating_group_fields_out_of_order, fr.tag);
+        out_of_order = true;
+      }
+      last = pos;
+      present[pos / 64] |= std::uint64_t{1} << (pos % 64);
+      check_value(i, fr, d_.field(fr.tag));
+      if (members[pos].nested_group != no_group) {
+        i = walk_group(members[pos].nested_group, i);
+        continue;
+      }
+      ++i;
+    }
+    finish_instance();
+    if (o_.check_group_counts && declared_ok && !out_of_order && instances != declared)
+      note(count_index, reason::incorrect_num_in_group_count, g.count_tag);
+    return i;
+  }
+
+  const dictionary& d_;
+  const message& m_;
+  const validation_options& o_;
+  const field_ref* f_;
+  std::uint32_t n_;
+  fault field_fault_;
+  fault group_required_;
+  std::array<std::uint64_t, max_field_ids / 64> seen_;
+};
+
+}  // namespace
+
+validation_result validate(const dictionary& dict, const message& msg, const validation_options& options) noexcept {
+  return validator(dict, msg, options).run();
+}
+
+bool find_invalid_tag_number(std::string_view framed, std::int64_t& tag) noexcept {
+  std::size_t start = 0;
+  while (start < framed.size()) {
+    std::size_t end = framed.find(soh, start);
+    if (end == std::string_view::npos) end = framed.size();
+    const std::string_view field = framed.substr(start, end - start);
+    const std::size_t eq = field.find('=');
+    std::int64_t v = 0;
+    if (eq != std::string_view::npos && parse_int(field.substr(0, eq), v) && v < 1) {
+      tag = v;
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace fixring::codec
