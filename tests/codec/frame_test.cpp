@@ -213,3 +213,15 @@ TEST_CASE("resync_offset finds an 8= only after an SOH") {
   const std::string u = "abc";
   CHECK(resync_offset(u.data(), u.size()) == 3);
 }
+
+TEST_CASE("checksum agrees with a bytewise sum at every length and alignment") {
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>((i * 37 + 11) & 0xFF));
+  for (std::size_t start = 0; start < 16; ++start) {
+    for (std::size_t n = 0; n + start <= bytes.size(); ++n) {
+      unsigned sum = 0;
+      for (std::size_t k = 0; k < n; ++k) sum += static_cast<unsigned char>(bytes[start + k]);
+      REQUIRE(checksum(bytes.data() + start, n) == static_cast<std::uint8_t>(sum));
+    }
+  }
+}

@@ -87,16 +87,29 @@ struct frame_result {
 };
 
 // Byte sum modulo 256 of [p, p + n). SSE2's sum of absolute differences against
-// zero adds 16 bytes per instruction; the tail is summed bytewise.
+// zero adds 16 bytes per instruction; the last partial block is one overlapping
+// load with the bytes already counted masked off.
 [[nodiscard]] inline std::uint8_t checksum(const char* p, std::size_t n) noexcept {
   std::uint32_t sum = 0;
   std::size_t i = 0;
 #if defined(__SSE2__)
-  __m128i acc = _mm_setzero_si128();
-  const __m128i zero = _mm_setzero_si128();
-  for (; i + 16 <= n; i += 16)
-    acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), zero));
-  sum = static_cast<std::uint32_t>(_mm_cvtsi128_si32(acc)) + static_cast<std::uint32_t>(_mm_extract_epi16(acc, 4));
+  if (n >= 16) {
+    const __m128i zero = _mm_setzero_si128();
+    __m128i acc = zero;
+    for (; i + 16 <= n; i += 16)
+      acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), zero));
+    if (i < n) {
+      // Bytes [r, 16) of the table are 0xFF: they keep the last r bytes of the window.
+      alignas(16) static constexpr unsigned char keep_last[32] = {
+          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+          0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+      const std::size_t r = n - i;
+      const __m128i tail = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)),
+                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(keep_last + r)));
+      acc = _mm_add_epi64(acc, _mm_sad_epu8(tail, zero));
+    }
+    return static_cast<std::uint8_t>(_mm_cvtsi128_si32(acc) + _mm_extract_epi16(acc, 4));
+  }
 #endif
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   for (; i < n; ++i) sum += u[i];
@@ -155,13 +168,14 @@ inline constexpr frame_result frame_incomplete{};
   if (len == 0) return frame_incomplete;
   // 1. BeginString.
   if (data[0] != '8' || (len > 1 && data[1] != '=')) return frame_invalid(frame_error::no_begin_string, resync_offset(data, len));
+  // BeginString is a few bytes: an inline scan beats a library call here.
   const std::size_t bs_window = std::min<std::size_t>(len, 2 + lim.max_begin_string_bytes + 1);
-  const void* bs_end = len > 2 ? std::memchr(data + 2, soh, bs_window - 2) : nullptr;
-  if (!bs_end) {
+  std::size_t pos = 2;
+  while (pos < bs_window && data[pos] != soh) ++pos;
+  if (pos >= bs_window) {
     if (bs_window < 2 + lim.max_begin_string_bytes + 1) return frame_incomplete;
     return frame_invalid(frame_error::bad_begin_string, resync_offset(data, len));
   }
-  std::size_t pos = static_cast<std::size_t>(static_cast<const char*>(bs_end) - data);
   if (pos == 2) return frame_invalid(frame_error::bad_begin_string, resync_offset(data, len));
   ++pos;
   // 2. BodyLength: "9=" then 1..9 digits then SOH.
