@@ -764,3 +764,45 @@ TEST_CASE("statistics count what crossed the session") {
   CHECK(st.bytes_received > 0);
   CHECK(st.bytes_sent > 0);
 }
+
+namespace {
+struct requires_target_and_spots_tag_zero {
+  fixring::engine::validation_result validate(const codec::message& m) const noexcept {
+    if (!m.has(56)) return {fixring::engine::reject_reason::required_tag_missing, 56};
+    return {};
+  }
+  bool find_invalid_tag(std::string_view framed, std::int64_t& tag) const noexcept {
+    if (framed.find("\x01" "0=") == std::string_view::npos) return false;
+    tag = 0;
+    return true;
+  }
+};
+}  // namespace
+
+TEST_CASE("dictionary checks run before the CompID check") {
+  harness<requires_target_and_spots_tag_zero> h;
+  h.given_logged_on();
+  h.receive(fix("8=FIX.4.4|35=0|34=2|49=TW44|52=" + timestamp(h.now) + "|"));
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=3|34=2|49=ISLD|52=@|56=TW44|45=2|58=Required tag missing|371=56|372=0|373=1|"));
+  CHECK(h.s->status() == session_status::active);
+  CHECK(h.s->next_inbound_seq() == 3);
+}
+
+TEST_CASE("a field with tag number 0 is rejected as an invalid tag number when the validator spots it") {
+  harness<requires_target_and_spots_tag_zero> h;
+  h.given_logged_on();
+  h.receive("0", 2, "0=HI|");
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=3|34=2|49=ISLD|52=@|56=TW44|45=2|58=Invalid tag number|371=0|372=0|373=0|"));
+  CHECK(h.s->next_inbound_seq() == 3);
+}
+
+TEST_CASE("without a validator that spots it, a garbled field is discarded silently") {
+  harness<> h;
+  h.given_logged_on();
+  h.receive("0", 2, "0=HI|");
+  CHECK(h.sent().empty());
+  CHECK(h.s->next_inbound_seq() == 2);
+  CHECK(h.s->stats().garbled_discarded == 1);
+}

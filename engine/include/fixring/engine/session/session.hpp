@@ -90,6 +90,20 @@ namespace detail {
                            t[0] == '5' || t[0] == 'A');
 }
 inline constexpr std::int64_t ns_per_s = 1'000'000'000;
+
+// Value of the first "<SOH>tag=" field in raw message bytes (empty when absent);
+// for messages the field index could not be built for.
+[[nodiscard]] inline std::string_view raw_field(std::string_view bytes, std::uint32_t tag) noexcept {
+  char pat[16];
+  pat[0] = codec::soh;
+  std::size_t n = 1 + codec::format_uint(pat + 1, tag);
+  pat[n++] = '=';
+  const std::size_t at = bytes.find(std::string_view(pat, n));
+  if (at == std::string_view::npos) return {};
+  const std::size_t start = at + n;
+  const std::size_t end = bytes.find(codec::soh, start);
+  return bytes.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+}
 }  // namespace detail
 
 template <session_store Store, outbound_sink Sink, session_handler Handler, session_validator Validator = no_validator>
@@ -168,7 +182,8 @@ class session {
       const std::string_view bytes(data.data() + pos, f.size_bytes);
       pos += f.size_bytes;
       if (parse_msg_.parse(bytes, f.body_offset) != codec::parse_error::none) {
-        ++stats_.garbled_discarded;
+        on_garbled(bytes, now_ns);
+        if (!accepting_input()) break;
         continue;
       }
       on_message(parse_msg_, now_ns);
@@ -519,16 +534,28 @@ class session {
   }
 
   // Session-level Reject (35=3) of `ref`, routing tags reversed.
-  void send_reject(const codec::message& ref, reject_reason reason, std::uint32_t ref_tag, std::int64_t now_ns) noexcept {
+  // ref_tag 0: no RefTagID(371). (A tag number below 1 can only be reported
+  // through reject_garbled(), which passes its own value.)
+  void send_reject(const codec::message& ref, reject_reason reason, std::int64_t ref_tag, std::int64_t now_ns) noexcept {
+    send_reject([&](std::uint32_t tag) noexcept { return ref.get_or(tag); }, ref.msg_type(), reason,
+                ref_tag == 0 ? no_ref_tag : ref_tag, now_ns);
+  }
+
+  static constexpr std::int64_t no_ref_tag = INT64_MIN;
+
+  // `field(tag)` answers the referenced message's value of a tag (empty when
+  // absent). ref_tag no_ref_tag: no RefTagID(371).
+  template <class FieldOf>
+  void send_reject(FieldOf&& field, std::string_view ref_type, reject_reason reason, std::int64_t ref_tag,
+                   std::int64_t now_ns) noexcept {
     header_fields h;
-    h.deliver_to_comp_id = ref.get_or(115);
-    h.deliver_to_sub_id = ref.get_or(116);
-    h.deliver_to_location_id = ref.get_or(144);
-    h.on_behalf_of_comp_id = ref.get_or(128);
-    h.on_behalf_of_sub_id = ref.get_or(129);
-    h.on_behalf_of_location_id = ref.get_or(145);
-    const std::string_view ref_seq = ref.get_or(34);
-    const std::string_view ref_type = ref.msg_type();
+    h.deliver_to_comp_id = field(115);
+    h.deliver_to_sub_id = field(116);
+    h.deliver_to_location_id = field(144);
+    h.on_behalf_of_comp_id = field(128);
+    h.on_behalf_of_sub_id = field(129);
+    h.on_behalf_of_location_id = field(145);
+    const std::string_view ref_seq = field(34);
     const std::string_view bs = cfg_.begin_string;
     const bool fix42 = bs == "FIX.4.2";
     ++stats_.rejects_sent;
@@ -536,7 +563,7 @@ class session {
       if (!ref_seq.empty()) e.add(45, ref_seq);
       e.add(58, reject_text(reason));
       if (pre42_) return;
-      if (ref_tag != 0) e.add_uint(371, ref_tag);
+      if (ref_tag != no_ref_tag) e.add_int(371, ref_tag);
       e.add(372, ref_type);
       const auto code = static_cast<std::uint32_t>(reason);
       if (!(fix42 && code > 11)) e.add_uint(373, code);
@@ -655,10 +682,41 @@ class session {
   }
 
   void consume(const codec::message& m, std::uint64_t seq, std::int64_t now_ns) noexcept {
-    const bool admin = detail::is_admin_type(m.msg_type());
-    if (store_.record_inbound(seq, {m.bytes().data(), m.bytes().size()}, admin ? store::flag_admin : store::flag_none,
+    consume(m.bytes(), m.msg_type(), seq, now_ns);
+  }
+  void consume(std::string_view bytes, std::string_view type, std::uint64_t seq, std::int64_t now_ns) noexcept {
+    const bool admin = detail::is_admin_type(type);
+    if (store_.record_inbound(seq, {bytes.data(), bytes.size()}, admin ? store::flag_admin : store::flag_none,
                               now_ns) != store::store_status::ok)
       fail(session_error::store_failure);
+  }
+
+  // A framed message whose fields could not be indexed. Discarded silently,
+  // unless the validator recognises a tag number below 1 ("0=", "-1="), which
+  // FIX answers with Reject "Invalid tag number" (RefTagID that number).
+  void on_garbled(std::string_view bytes, std::int64_t now_ns) noexcept {
+    ++stats_.garbled_discarded;
+    if constexpr (requires(const Validator& v, std::string_view b, std::int64_t& t) {
+                    { v.find_invalid_tag(b, t) } noexcept -> std::same_as<bool>;
+                  }) {
+      if (status_ != session_status::active && status_ != session_status::logging_out) return;
+      std::int64_t tag = 0;
+      if (!validator_.find_invalid_tag(bytes, tag)) return;
+      --stats_.garbled_discarded;
+      ++stats_.messages_received;
+      stats_.bytes_received += bytes.size();
+      last_received_ns_ = now_ns;
+      const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(bytes, t); };
+      const std::string_view type = field(35);
+      send_reject(field, type, reject_reason::invalid_tag_number, tag, now_ns);
+      std::uint64_t seq = 0;
+      if (codec::parse_uint(field(34), seq) && seq == store_.next_inbound_seq()) consume(bytes, type, seq, now_ns);
+      drain_queue(now_ns);
+      check_gap_progress(now_ns);
+    } else {
+      (void)bytes;
+      (void)now_ns;
+    }
   }
 
   void handle_logon_phase(const codec::message& m, std::int64_t now_ns) noexcept {
@@ -723,7 +781,14 @@ class session {
       return;
     }
     std::uint64_t seq = 0;
-    if (!m.get_uint(34, seq)) {
+    const bool has_seq = m.get_uint(34, seq);
+    // Dictionary checks come first (a missing or empty CompID is a dictionary
+    // fault, reported as such, not as a CompID problem).
+    if (const validation_result v = validator_.validate(m); !v.ok()) {
+      reject_in_sequence(m, has_seq ? seq : 0, v.reason, v.ref_tag, now_ns);
+      return;
+    }
+    if (!has_seq) {
       (void)begin_logout("MsgSeqNum(34) missing", now_ns);
       return;
     }
@@ -790,8 +855,9 @@ class session {
     }
   }
 
-  // Reject; a message at the expected number consumes it.
-  void reject_in_sequence(const codec::message& m, std::uint64_t seq, reject_reason reason, std::uint32_t tag,
+  // Reject; a message at the expected number consumes it (except Logon and
+  // SequenceReset, whose numbers the sender accounts for differently).
+  void reject_in_sequence(const codec::message& m, std::uint64_t seq, reject_reason reason, std::int64_t tag,
                           std::int64_t now_ns) noexcept {
     send_reject(m, reason, tag, now_ns);
     if (seq == store_.next_inbound_seq() && m.msg_type() != "A" && m.msg_type() != "4") consume(m, seq, now_ns);
@@ -896,11 +962,6 @@ class session {
     (void)m.get_bool(43, poss_dup);
     if (poss_dup && type != "4" && !orig_sending_time_ok(m, now_ns)) {
       consume(m, seq, now_ns);
-      return;
-    }
-    const validation_result v = validator_.validate(m);
-    if (!v.ok()) {
-      reject_in_sequence(m, seq, v.reason, v.ref_tag, now_ns);
       return;
     }
     if (type.size() == 1) {
