@@ -780,7 +780,7 @@ TEST_CASE("every documented key can be set in a valid file", "[settings][keys]")
     if (it->second.empty()) continue;  // Weekdays conflicts with StartDay; tested above
     ++covered;
     std::string name(k.name);
-    if (const auto lt = name.find("<n>"); lt != std::string::npos) name.replace(lt, 3, "1");
+    if (const auto lt = name.find("<n>"); lt != std::string::npos) name = name.substr(0, lt) + "1";
     (k.scope == key_scope::default_only ? defaults : session) += name + "=" + std::string(it->second) + "\n";
   }
   CHECK(covered + 1 == std::size(setting_keys));

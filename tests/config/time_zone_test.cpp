@@ -41,8 +41,8 @@ void put32(std::vector<unsigned char>& b, std::uint32_t v) {
 
 // A version-1 TZif file: two transitions (1000 -> +1h DST, 2000 -> back to 0).
 std::vector<unsigned char> tiny_v1_file() {
-  std::vector<unsigned char> b = {'T', 'Z', 'i', 'f', 0};
-  b.resize(20, 0);
+  std::vector<unsigned char> b(20, 0);  // magic, version 0 (v1), 15 reserved bytes
+  std::memcpy(b.data(), "TZif", 4);
   for (std::uint32_t n : {0u, 0u, 0u, 2u, 2u, 8u}) put32(b, n);  // isut isstd leap time type char
   put32(b, 1000);
   put32(b, 2000);
