@@ -94,7 +94,7 @@ TEST_CASE("a minimal initiator parses with the documented defaults", "[settings]
   CHECK_FALSE(s.tls.enabled);
   CHECK(s.tls.verify_level == 1);
   CHECK(s.tls.protocols == (tls_v1_2 | tls_v1_3));
-  CHECK(s.test_req_id_prefix == "TEST");
+  CHECK(s.test_req_id == "TEST");
   CHECK(s.resend_chunk == 0);
 }
 
@@ -463,7 +463,7 @@ TEST_CASE("fixring's own keys land in their fields", "[settings][values]") {
   CHECK(s.sync_interval_ms == 50);
   CHECK(s.max_message_bytes == 4096);
   CHECK(s.max_queued_messages == 77);
-  CHECK(s.test_req_id_prefix == "PING");
+  CHECK(s.test_req_id == "PING");
   CHECK(s.resend_chunk == 2500);
   CHECK(s.test_request_threshold_pct == 150);
   CHECK(s.disconnect_threshold_pct == 300);
@@ -834,4 +834,44 @@ TEST_CASE("the key reference renders as a Markdown table with every key", "[sett
   }
   CHECK_THAT(md, Catch::Contains("[DEFAULT] only"));
   CHECK(std::count(md.begin(), md.end(), '\n') == static_cast<long>(std::size(setting_keys)) + 2);
+}
+
+TEST_CASE("the conformance acceptor's settings give five sessions on one port", "[settings][example]") {
+  // The shape ../shared/conformance/README.md asks of the acceptor under test.
+  const std::string cfg =
+      "[DEFAULT]\n"
+      "ConnectionType=acceptor\n"
+      "SocketAcceptPort=${PORT}\n"
+      "SenderCompID=ISLD\n"
+      "ResetOnLogon=Y\n"
+      "CheckCompID=Y\n"
+      "MaxLatency=120\n"
+      "LogoutTimeout=2\n"
+      "FileStorePath=${JOURNALS}\n"
+      "FixringTestReqId=TEST\n"
+      "\n"
+      "[SESSION]\nBeginString=FIX.4.2\nTargetCompID=TW42\nDataDictionary=${SPEC}/FIX42.xml\n"
+      "[SESSION]\nBeginString=FIX.4.4\nTargetCompID=TW44\nDataDictionary=${SPEC}/FIX44.xml\n"
+      "[SESSION]\nBeginString=FIXT.1.1\nTargetCompID=TW50SP2\nDefaultApplVerID=FIX50SP2\n"
+      "TransportDataDictionary=${SPEC}/FIXT11.xml\nAppDataDictionary=${SPEC}/FIX50SP2.xml\n"
+      "[SESSION]\nBeginString=FIX.4.4\nTargetCompID=TW\nDataDictionary=${SPEC}/FIX44.xml\n"
+      "[SESSION]\nBeginString=FIX.4.4\nTargetCompID=NO_CHECK_FIELDS_HAVE_VALUES\n"
+      "DataDictionary=${SPEC}/FIX44.xml\nValidateFieldsHaveValues=N\n";
+  const settings all =
+      parse_ok(cfg, env_of({{"PORT", "5001"}, {"JOURNALS", "/tmp/j"}, {"SPEC", "/spec"}}));
+  REQUIRE(all.sessions.size() == 5);
+  for (const session_settings& s : all.sessions) {
+    CHECK(s.connection == connection_type::acceptor);
+    CHECK(s.accept_port == 5001);
+    CHECK(s.id.sender_comp_id == "ISLD");
+    CHECK(s.reset_on_logon);
+    CHECK(s.heartbeat_interval_s == 0);
+    CHECK(s.test_req_id == "TEST");
+    CHECK(s.file_store_path == "/tmp/j");
+  }
+  CHECK(all.sessions[2].id.begin_string == fix_version::fixt11);
+  CHECK(all.sessions[2].default_appl_ver_id == appl_ver_id::fix50sp2);
+  CHECK(all.sessions[2].app_data_dictionary == "/spec/FIX50SP2.xml");
+  CHECK(all.sessions[3].validate_fields_have_values);
+  CHECK_FALSE(all.sessions[4].validate_fields_have_values);
 }

@@ -542,7 +542,7 @@ std::string apply(builder& b, const raw_entry& e) {
     case setting_key::fixring_max_queued_messages:
       integer(1, 100'000'000, s.max_queued_messages);
       break;
-    case setting_key::fixring_test_req_id: err = require_nonempty(v, s.test_req_id_prefix); break;
+    case setting_key::fixring_test_req_id: err = require_nonempty(v, s.test_req_id); break;
     case setting_key::fixring_resend_chunk: integer(0, 1'000'000'000, s.resend_chunk); break;
     case setting_key::fixring_test_request_threshold_pct:
       integer(101, 1000, s.test_request_threshold_pct);

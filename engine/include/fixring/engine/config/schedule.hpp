@@ -17,11 +17,15 @@
 // New York session is 13:00-21:00 UTC in summer and 14:00-22:00 UTC in winter.
 // A start or end time that falls in a skipped hour (spring forward) is shifted
 // forward by the gap; one that occurs twice (fall back) means its first
-// occurrence. See time_zone.hpp.
+// occurrence. See time_zone.hpp. (So a window lying wholly inside a skipped
+// hour, e.g. 02:10-02:50 New York, does not happen on that one day.)
 //
 // All functions are pure: time comes in as an argument (nanoseconds since the
 // Unix epoch, UTC); they read no clock, allocate nothing and are noexcept. A
 // schedule is immutable after construction and may be shared by threads.
+// Cost: each call converts up to about a dozen local times (a few binary
+// searches each), so a reactor should call them when it arms the next
+// logon/logout timer, not on every loop iteration.
 //
 // Sequence reset: two instants belong to the same session iff
 // current_session_start_utc_ns returns the same value for both (and it is not

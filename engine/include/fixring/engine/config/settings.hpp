@@ -245,7 +245,7 @@ inline constexpr key_info setting_keys[] = {
   {setting_key::fixring_max_queued_messages, "FixringMaxQueuedMessages",
    "integer 1..100000000", "10000", "Bound on inbound messages held while a gap is filled."},
   {setting_key::fixring_test_req_id, "FixringTestReqId", "string", "TEST",
-   "Prefix of the TestReqID(112) of TestRequests we send."},
+   "TestReqID(112) of the TestRequests we send (the Heartbeat must echo it)."},
   {setting_key::fixring_resend_chunk, "FixringResendChunk", "integer 0..1000000000", "0",
    "Most messages asked for per ResendRequest; 0 = the whole gap."},
   {setting_key::fixring_test_request_threshold_pct, "FixringTestRequestThresholdPct",
@@ -374,7 +374,7 @@ struct session_settings {
   std::int32_t sync_interval_ms = 10;
   std::uint32_t max_message_bytes = 65'536;
   std::uint32_t max_queued_messages = 10'000;
-  std::string test_req_id_prefix = "TEST";
+  std::string test_req_id = "TEST";
   std::uint32_t resend_chunk = 0;  // 0 = whole gap
   std::uint32_t test_request_threshold_pct = 120;
   std::uint32_t disconnect_threshold_pct = 240;
