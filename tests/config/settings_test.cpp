@@ -226,6 +226,14 @@ TEST_CASE("an unknown key is an error naming file, line and key", "[settings][er
   CHECK_THAT(e.message, Catch::StartsWith("test.cfg:9: HeartBeatInt: unknown key"));
 }
 
+TEST_CASE("an unknown key close to a real one suggests it", "[settings][errors]") {
+  CHECK(parse_error(with_line("HeartBeatInt=30")).message ==
+        "test.cfg:9: HeartBeatInt: unknown key (did you mean HeartBtInt?)");
+  CHECK_THAT(parse_error(with_line("SocketConectPort=1")).message,
+             Catch::EndsWith("(did you mean SocketConnectPort?)"));
+  CHECK(parse_error(with_line("Colour=blue")).message == "test.cfg:9: Colour: unknown key");
+}
+
 TEST_CASE("an unknown key in [DEFAULT] is an error too", "[settings][errors]") {
   const config_error e = parse_error("[DEFAULT]\nFixringTurbo=Y\n");
   CHECK(e.code == config_errc::unknown_key);

@@ -126,6 +126,38 @@ bool expand_env(const context& ctx, std::size_t line, std::string_view key, std:
   return true;
 }
 
+// Case-insensitive edit distance, for "did you mean" on unknown keys.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0u : 1u)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The documented key nearest to a misspelt one, if it is within 3 edits.
+const key_info* closest_key(std::string_view key) {
+  const key_info* best = nullptr;
+  std::size_t best_distance = 4;
+  for (const key_info& k : setting_keys) {
+    const std::size_t d = edit_distance(key, k.name);
+    if (d < best_distance) {
+      best = &k;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 result<std::vector<raw_section>> read_sections(const context& ctx, std::string_view text) {
   std::vector<raw_section> sections;
   struct seen_key {
@@ -180,8 +212,11 @@ result<std::vector<raw_section>> read_sections(const context& ctx, std::string_v
     e.line = line_no;
     e.info = find_key(key, &e.index);
     if (e.info == nullptr) {
-      return ctx.at(line_no, key, config_errc::unknown_key,
-                    "unknown key (see the key reference in settings.hpp)");
+      std::string what = "unknown key";
+      if (const key_info* near = closest_key(key)) {
+        what.append(" (did you mean ").append(near->name).append("?)");
+      }
+      return ctx.at(line_no, key, config_errc::unknown_key, what);
     }
     raw_section& sec = sections.back();
     if (e.info->scope == key_scope::default_only && !sec.is_default) {
