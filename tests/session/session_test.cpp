@@ -224,6 +224,14 @@ TEST_CASE("TestRequest answered with its TestReqID") {
   CHECK(h.s->stats().test_requests_received == 1);
 }
 
+TEST_CASE("TestRequest with an empty TestReqID is answered with an empty one") {
+  harness<> h;
+  h.given_logged_on();
+  h.receive("1", 2, "112=|");
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=0|34=2|49=ISLD|52=@|56=TW44|112=|"));
+}
+
 // ---------------------------------------------------------------- Sequence numbers
 
 TEST_CASE("resend request when MsgSeqNum is too high, queued messages delivered in order") {

@@ -181,7 +181,7 @@ class session {
       }
       const std::string_view bytes(data.data() + pos, f.size_bytes);
       pos += f.size_bytes;
-      if (parse_msg_.parse(bytes, f.body_offset) != codec::parse_error::none) {
+      if (parse_msg_.parse(bytes, f.body_offset, data_fields()) != codec::parse_error::none) {
         on_garbled(bytes, now_ns);
         if (!accepting_input()) break;
         continue;
@@ -352,6 +352,18 @@ class session {
   [[nodiscard]] bool gap_open() const noexcept { return gap_active_; }
 
  private:
+  // DATA field pairs for the field index: the validator's dictionary's when it
+  // has one, the standard FIX pairs otherwise.
+  [[nodiscard]] const codec::data_field_table& data_fields() const noexcept {
+    if constexpr (requires(const Validator& v) {
+                    { v.data_fields() } noexcept -> std::same_as<const codec::data_field_table&>;
+                  }) {
+      return validator_.data_fields();
+    } else {
+      return codec::standard_data_field_table;
+    }
+  }
+
   // ---- status -------------------------------------------------------------
 
   void set_status(session_status s, session_error e) noexcept {
@@ -978,7 +990,10 @@ class session {
             send_reject(m, reject_reason::required_tag_missing, 112, now_ns);
             return;
           }
-          (void)send_heartbeat(id, now_ns);
+          // Echoed as received, even empty (when the dictionary allows empty values).
+          ++stats_.heartbeats_sent;
+          (void)send_sequenced("0", {}, store::flag_admin, now_ns,
+                               [&](codec::encoder& e) noexcept { e.add(112, id); });
           return;
         }
         case '3':
@@ -1040,7 +1055,7 @@ class session {
       if (e.seq > expected) break;
       queue_.pop_front();  // bytes stay readable until the next push
       if (e.seq < expected) continue;
-      if (queued_msg_.parse(queue_.bytes(e)) != codec::parse_error::none) continue;
+      if (queued_msg_.parse(queue_.bytes(e), data_fields()) != codec::parse_error::none) continue;
       process_in_sequence(queued_msg_, e.seq, e.acted, now_ns);
     }
     draining_ = false;
