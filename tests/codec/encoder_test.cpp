@@ -170,3 +170,13 @@ TEST_CASE("fast-path values match the reference formatters and keep the checksum
     CHECK(m.value(f[7]) == text);
   }
 }
+
+TEST_CASE("digit counts are exact at every power of ten") {
+  CHECK(detail::digits_below_1e8(0) == 1);
+  std::uint32_t p = 1;
+  for (unsigned d = 1; d <= 8; ++d, p *= 10) {
+    CHECK(detail::digits_below_1e8(p) == d);
+    CHECK(detail::digits_below_1e8(p * 10 - 1) == d);
+    if (p > 1) CHECK(detail::digits_below_1e8(p - 1) == d - 1);
+  }
+}

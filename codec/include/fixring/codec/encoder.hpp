@@ -46,10 +46,16 @@ struct encode_result {
   [[nodiscard]] constexpr bool ok() const noexcept { return status == encode_status::ok; }
 };
 
+// Hot functions are forced inline: if one stayed out of line the encoder's
+// address would escape, and every byte store would then force the compiler to
+// reload cur_, end_ and sum_ (a char store may alias anything); and a constant
+// tag's "tag=" bytes fold to a constant only when every helper is inlined.
+#define FIXRING_ENCODER_INLINE __attribute__((always_inline)) inline
+
 namespace detail {
 
 // Sum of the eight bytes of x.
-[[nodiscard]] inline std::uint32_t byte_sum(std::uint64_t x) noexcept {
+[[nodiscard]] FIXRING_ENCODER_INLINE std::uint32_t byte_sum(std::uint64_t x) noexcept {
 #if defined(__SSE2__)
   const __m128i v = _mm_cvtsi64_si128(static_cast<long long>(x));
   return static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_sad_epu8(v, _mm_setzero_si128())));
@@ -60,20 +66,20 @@ namespace detail {
 }
 
 // x without its low `n` bytes (0..8); two shifts since a shift by 64 is undefined.
-[[nodiscard]] constexpr std::uint64_t drop_low_bytes(std::uint64_t x, unsigned n) noexcept {
+[[nodiscard]] FIXRING_ENCODER_INLINE constexpr std::uint64_t drop_low_bytes(std::uint64_t x, unsigned n) noexcept {
   return (x >> (4 * n)) >> (4 * n);
 }
 // Only the low `n` bytes (0..8) of x.
-[[nodiscard]] constexpr std::uint64_t keep_low_bytes(std::uint64_t x, unsigned n) noexcept {
+[[nodiscard]] FIXRING_ENCODER_INLINE constexpr std::uint64_t keep_low_bytes(std::uint64_t x, unsigned n) noexcept {
   return x & ((~std::uint64_t{0} >> (4 * (8 - n))) >> (4 * (8 - n)));
 }
 
-inline void store8(char* p, std::uint64_t x) noexcept { std::memcpy(p, &x, 8); }
+FIXRING_ENCODER_INLINE void store8(char* p, std::uint64_t x) noexcept { std::memcpy(p, &x, 8); }
 
 // v (< 10^8) as eight ASCII digits, zero-padded, first digit in the low byte.
 // Split 4+4, then 2+2 per half, then 1+1 per pair, all lanes at once; each
 // division by 100 or 10 is a multiply and shift that is exact in range.
-[[nodiscard]] constexpr std::uint64_t ascii8(std::uint32_t v) noexcept {
+[[nodiscard]] FIXRING_ENCODER_INLINE constexpr std::uint64_t ascii8(std::uint32_t v) noexcept {
   std::uint64_t x = (v / 10000) | (static_cast<std::uint64_t>(v % 10000) << 32);
   const std::uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007Full;  // lane / 100
   x = hundreds | ((x - hundreds * 100) << 16);
@@ -82,9 +88,12 @@ inline void store8(char* p, std::uint64_t x) noexcept { std::memcpy(p, &x, 8); }
   return x + 0x3030303030303030ull;
 }
 
-[[nodiscard]] constexpr unsigned digits_below_1e8(std::uint32_t v) noexcept {
-  return 1u + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000) + (v >= 100000) + (v >= 1000000) +
-         (v >= 10000000);
+[[nodiscard]] FIXRING_ENCODER_INLINE constexpr unsigned digits_below_1e8(std::uint32_t v) noexcept {
+  // floor(log10) from the bit length (1233/4096 ~ log10(2)), corrected by one compare.
+  constexpr std::uint32_t pow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+  const unsigned bits = 32u - static_cast<unsigned>(__builtin_clz(v | 1u));
+  const unsigned t = (bits * 1233u) >> 12;
+  return t + 1u - static_cast<unsigned>((v | 1u) < pow10[t]);  // v | 1: zero has one digit
 }
 
 // "tag=" in the low bytes of a register, with its length and byte sum; for a
@@ -94,7 +103,7 @@ struct tag_prefix {
   unsigned len;
   std::uint32_t sum;
 };
-[[nodiscard]] constexpr tag_prefix make_tag_prefix(std::uint32_t tag) noexcept {
+[[nodiscard]] FIXRING_ENCODER_INLINE constexpr tag_prefix make_tag_prefix(std::uint32_t tag) noexcept {
   if (tag >= 10000000) return {0, 0, 0};
   const unsigned nd = digits_below_1e8(tag);
   const std::uint64_t b = drop_low_bytes(ascii8(tag), 8 - nd) | (std::uint64_t{'='} << (8 * nd));
@@ -104,7 +113,7 @@ struct tag_prefix {
 }
 
 // Copies n bytes from src to dst and returns their byte sum, read from src.
-[[nodiscard]] inline std::uint32_t copy_and_sum(char* dst, const char* src, std::size_t n) noexcept {
+[[nodiscard]] FIXRING_ENCODER_INLINE std::uint32_t copy_and_sum(char* dst, const char* src, std::size_t n) noexcept {
   if (n >= 8) {
     if (n > 16) {
       std::memcpy(dst, src, n);
@@ -133,12 +142,41 @@ struct tag_prefix {
   return sum;
 }
 
-}  // namespace detail
+// The text of one UTC second, "YYYYMMDD" and "-HH:MM:S" plus the last digit,
+// with its byte sum. Consecutive timestamps mostly fall in the same second (a
+// message's SendingTime and TransactTime, a burst of messages), so the last one
+// formatted is kept per thread and the calendar arithmetic is skipped on a hit.
+struct second_text {
+  std::int64_t sec = -1;
+  std::uint64_t date = 0;        // "YYYYMMDD"
+  std::uint64_t time = 0;        // "-HH:MM:S"
+  std::uint64_t last_digit = 0;  // the second's last digit, in the low byte
+  std::uint32_t sum_without_last = 0;
+};
 
-// Hot functions are forced inline: if one stayed out of line the encoder's
-// address would escape, and every byte store would then force the compiler to
-// reload cur_, end_ and sum_ (a char store may alias anything).
-#define FIXRING_ENCODER_INLINE __attribute__((always_inline)) inline
+[[nodiscard]] inline second_text make_second_text(std::int64_t sec) noexcept {
+  const civil_date date = civil_from_days(sec / 86400);
+  const auto sod = static_cast<std::uint32_t>(sec % 86400);
+  const std::uint32_t hhmmss = (sod / 3600) * 10000 + (sod / 60 % 60) * 100 + sod % 60;
+  second_text t;
+  t.sec = sec;
+  t.date = ascii8(static_cast<std::uint32_t>(date.year) * 10000u + date.month * 100u + date.day);
+  const std::uint64_t d = ascii8(hhmmss);  // "00HHMMSS"
+  t.time = '-' | (((d >> 16) & 0xFFFF) << 8) | (std::uint64_t{':'} << 24) | (((d >> 32) & 0xFFFF) << 32) |
+           (std::uint64_t{':'} << 48) | (((d >> 48) & 0xFF) << 56);
+  t.last_digit = (d >> 56) & 0xFF;
+  t.sum_without_last = byte_sum(t.date) + byte_sum(t.time);
+  return t;
+}
+
+// Thread contract: a per-thread cache, so any thread may encode.
+[[nodiscard]] FIXRING_ENCODER_INLINE const second_text& second_text_of(std::int64_t sec) noexcept {
+  static thread_local second_text cache;
+  if (cache.sec != sec) [[unlikely]] cache = make_second_text(sec);
+  return cache;
+}
+
+}  // namespace detail
 
 class encoder {
  public:
@@ -221,33 +259,24 @@ class encoder {
   FIXRING_ENCODER_INLINE void add_timestamp(std::uint32_t tag, std::int64_t ns_since_epoch, time_precision p) noexcept {
     const detail::tag_prefix tp = detail::make_tag_prefix(tag);
     if (p != time_precision::ns && ns_since_epoch >= 0 && tp.len != 0 && fast_room(24)) [[likely]] {
-      constexpr std::int64_t day_ns = 86'400'000'000'000;
-      const std::int64_t days = ns_since_epoch / day_ns;
-      const std::int64_t rem = ns_since_epoch % day_ns;
-      const civil_date date = detail::civil_from_days(days);
-      const auto secs = static_cast<std::uint32_t>(rem / 1'000'000'000);
-      const auto hhmmss = (secs / 3600) * 10000 + (secs / 60 % 60) * 100 + secs % 60;
-      const std::uint64_t ymd = detail::ascii8(static_cast<std::uint32_t>(date.year) * 10000u + date.month * 100u + date.day);
-      const std::uint64_t t = detail::ascii8(hhmmss);  // "00HHMMSS"
-      // "-HH:MM:S" then "S" and the fraction.
-      const std::uint64_t r2 = '-' | (((t >> 16) & 0xFFFF) << 8) | (std::uint64_t{':'} << 24) |
-                               (((t >> 32) & 0xFFFF) << 32) | (std::uint64_t{':'} << 48) |
-                               (((t >> 48) & 0xFF) << 56);
-      std::uint64_t r3 = (t >> 56) & 0xFF;
+      const std::int64_t sec = ns_since_epoch / 1'000'000'000;
+      const detail::second_text& st = detail::second_text_of(sec);
+      std::uint64_t r3 = st.last_digit;
       unsigned r3_len = 1;
       if (p != time_precision::s) {
         const auto nd = static_cast<unsigned>(p);  // 3 or 6
-        const auto frac = static_cast<std::uint32_t>(rem % 1'000'000'000 / (nd == 3 ? 1'000'000 : 1'000));
+        const auto sub = static_cast<std::uint32_t>(ns_since_epoch - sec * 1'000'000'000);
+        const std::uint32_t frac = nd == 3 ? sub / 1'000'000 : sub / 1'000;
         r3 |= (std::uint64_t{'.'} << 8) | (detail::drop_low_bytes(detail::ascii8(frac), 8 - nd) << 16);
         r3_len = 2 + nd;
       }
       put_prefix(tp);
-      detail::store8(cur_, ymd);
-      detail::store8(cur_ + 8, r2);
+      detail::store8(cur_, st.date);
+      detail::store8(cur_ + 8, st.time);
       detail::store8(cur_ + 16, r3);
       cur_ += 16 + r3_len;
       *cur_++ = soh;
-      sum_ += detail::byte_sum(ymd) + detail::byte_sum(r2) + detail::byte_sum(r3) + soh;
+      sum_ += st.sum_without_last + detail::byte_sum(r3) + soh;
       return;
     }
     char tmp[32];
