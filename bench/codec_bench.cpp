@@ -6,35 +6,28 @@
 #include <string>
 
 #include "fixring/codec/encoder.hpp"
+#include "fixring/codec/validate.hpp"
 #include "fixring/codec/message.hpp"
-#include "support/alloc_count.hpp"
+#include "support/bench_loop.hpp"
 #include "support/sample_messages.hpp"
 
 namespace {
 
 using namespace fixring::codec;
-
-void report(benchmark::State& state, std::uint64_t allocs_before, std::size_t bytes_per_iter) {
-  const auto iters = static_cast<double>(state.iterations());
-  state.counters["allocs_per_iter"] =
-      benchmark::Counter(static_cast<double>(fixring::bench::allocations() - allocs_before) / iters);
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes_per_iter));
-  state.SetItemsProcessed(state.iterations());
-}
+using fixring::bench::run_counted;
 
 // Parse = frame (BeginString, BodyLength, MsgType, CheckSum verified) + index every field.
 void parse_bench(benchmark::State& state, const char* text) {
   const std::string wire = fixring::bench::with_length_and_checksum(text);
   static message m;
-  const std::uint64_t before = fixring::bench::allocations();
-  for (auto _ : state) {
-    const frame_result f = frame(wire.data(), wire.size());
-    benchmark::DoNotOptimize(f);
-    const parse_error e = m.parse(std::string_view(wire.data(), f.size_bytes), f.body_offset);
+  run_counted(state, wire.size(), [&] {
+    const char* p = wire.data();
+    benchmark::DoNotOptimize(p);  // the compiler may not assume the bytes are known
+    const frame_result f = frame(p, wire.size());
+    const parse_error e = m.parse(std::string_view(p, f.size_bytes), f.body_offset);
     benchmark::DoNotOptimize(e);
-    benchmark::ClobberMemory();
-  }
-  report(state, before, wire.size());
+    benchmark::DoNotOptimize(m);
+  });
 }
 
 void BM_parse_new_order_single(benchmark::State& state) {
@@ -44,49 +37,150 @@ void BM_parse_execution_report(benchmark::State& state) {
   parse_bench(state, fixring::bench::execution_report_text);
 }
 
-// Encode = every field of the ExecutionReport written from typed values, then
-// BodyLength and CheckSum; the output is byte-identical to the sample.
+// encode/ExecutionReport is the like-for-like counterpart of QuickFIX's
+// Message::toString: every field value is already text (as a FIX::Message holds
+// it) and is serialised with tags, BodyLength and CheckSum. The values are hidden
+// from the optimiser every iteration and MsgSeqNum's text changes, so nothing can
+// be folded at compile time. encode/ExecutionReport/typed formats the numbers,
+// prices and timestamps from binary values instead, against QuickFIX setting the
+// same typed fields and calling toString.
+struct exec_report_text {
+  char seq[12] = "987";
+  std::size_t seq_len = 3;
+  std::string_view sending_time = "20260101-12:00:00.456", px = "101.25", cum_qty = "500", last_qty = "500",
+                   order_qty = "1000", leaves_qty = "500", sender = "BROKER1", target = "CLIENT1",
+                   cl_ord_id = "ORD-0001234", exec_id = "EXEC-000987", order_id = "OID-55123", symbol = "AAPL";
+};
+
+std::uint32_t encode_exec_report(char* buf, std::size_t cap, const exec_report_text& v) {
+  encoder e(buf, cap);
+  e.begin("FIX.4.4", "8");
+  e.add(34, {v.seq, v.seq_len});
+  e.add(49, v.sender);
+  e.add(52, v.sending_time);
+  e.add(56, v.target);
+  e.add(6, v.px);
+  e.add(11, v.cl_ord_id);
+  e.add(14, v.cum_qty);
+  e.add(17, v.exec_id);
+  e.add(31, v.px);
+  e.add(32, v.last_qty);
+  e.add(37, v.order_id);
+  e.add(38, v.order_qty);
+  e.add(39, "1");
+  e.add(40, "2");
+  e.add(44, v.px);
+  e.add(54, "1");
+  e.add(55, v.symbol);
+  e.add(59, "0");
+  e.add(60, v.sending_time);
+  e.add(150, "F");
+  e.add(151, v.leaves_qty);
+  return e.finish().size_bytes;
+}
+
 void BM_encode_execution_report(benchmark::State& state) {
   char buf[512];
-  const decimal px{10125, 2};
-  std::size_t size = 0;
-  const std::uint64_t before = fixring::bench::allocations();
-  for (auto _ : state) {
-    encoder e(buf, sizeof buf);
-    e.begin("FIX.4.4", "8");
-    e.add_uint(34, 987);
-    e.add(49, "BROKER1");
-    e.add_timestamp(52, 1767268800456000000LL, time_precision::ms);
-    e.add(56, "CLIENT1");
-    e.add_decimal(6, px);
-    e.add(11, "ORD-0001234");
-    e.add_uint(14, 500);
-    e.add(17, "EXEC-000987");
-    e.add_decimal(31, px);
-    e.add_uint(32, 500);
-    e.add(37, "OID-55123");
-    e.add_uint(38, 1000);
-    e.add_char(39, '1');
-    e.add_char(40, '2');
-    e.add_decimal(44, px);
-    e.add_char(54, '1');
-    e.add(55, "AAPL");
-    e.add_char(59, '0');
-    e.add_timestamp(60, 1767268800456000000LL, time_precision::ms);
-    e.add_char(150, 'F');
-    e.add_uint(151, 500);
-    const encode_result r = e.finish();
-    size = r.size_bytes;
-    benchmark::DoNotOptimize(buf);
-    benchmark::ClobberMemory();
-  }
+  exec_report_text v;
   const std::string expected = fixring::bench::with_length_and_checksum(fixring::bench::execution_report_text);
-  if (std::string(buf, size) != expected) state.SkipWithError("encoder output differs from the sample bytes");
-  report(state, before, size);
+  if (std::string(buf, encode_exec_report(buf, sizeof buf, v)) != expected) {
+    state.SkipWithError("encoder output differs from the sample bytes");
+    return;
+  }
+  std::uint64_t seq = 987;
+  run_counted(state, expected.size(), [&] {
+    v.seq_len = format_uint(v.seq, ++seq % 1000 + 100);  // a new 3-digit MsgSeqNum each time
+    benchmark::DoNotOptimize(v);
+    const std::uint32_t n = encode_exec_report(buf, sizeof buf, v);
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(buf);
+  });
+}
+
+struct exec_report_values {
+  std::uint64_t seq = 987;
+  std::int64_t sending_time_ns = 1767268800456000000LL;
+  decimal px{10125, 2};
+  std::uint64_t cum_qty = 500, last_qty = 500, order_qty = 1000, leaves_qty = 500;
+  std::string_view sender = "BROKER1", target = "CLIENT1", cl_ord_id = "ORD-0001234",
+                   exec_id = "EXEC-000987", order_id = "OID-55123", symbol = "AAPL";
+};
+
+std::uint32_t encode_exec_report_typed(char* buf, std::size_t cap, const exec_report_values& v) {
+  encoder e(buf, cap);
+  e.begin("FIX.4.4", "8");
+  e.add_uint(34, v.seq);
+  e.add(49, v.sender);
+  e.add_timestamp(52, v.sending_time_ns, time_precision::ms);
+  e.add(56, v.target);
+  e.add_decimal(6, v.px);
+  e.add(11, v.cl_ord_id);
+  e.add_uint(14, v.cum_qty);
+  e.add(17, v.exec_id);
+  e.add_decimal(31, v.px);
+  e.add_uint(32, v.last_qty);
+  e.add(37, v.order_id);
+  e.add_uint(38, v.order_qty);
+  e.add_char(39, '1');
+  e.add_char(40, '2');
+  e.add_decimal(44, v.px);
+  e.add_char(54, '1');
+  e.add(55, v.symbol);
+  e.add_char(59, '0');
+  e.add_timestamp(60, v.sending_time_ns, time_precision::ms);
+  e.add_char(150, 'F');
+  e.add_uint(151, v.leaves_qty);
+  return e.finish().size_bytes;
+}
+
+void BM_encode_execution_report_typed(benchmark::State& state) {
+  char buf[512];
+  exec_report_values v;
+  const std::string expected = fixring::bench::with_length_and_checksum(fixring::bench::execution_report_text);
+  if (std::string(buf, encode_exec_report_typed(buf, sizeof buf, v)) != expected) {
+    state.SkipWithError("typed encoder output differs from the sample bytes");
+    return;
+  }
+  run_counted(state, expected.size(), [&] {
+    benchmark::DoNotOptimize(v);
+    const std::uint32_t n = encode_exec_report_typed(buf, sizeof buf, v);
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(buf);
+    ++v.seq;
+    v.sending_time_ns += 1'000'000;  // one message per millisecond
+  });
+}
+
+// Validate = every dictionary check (QuickFIX's defaults) on a parsed NewOrderSingle.
+void BM_validate_new_order_single(benchmark::State& state) {
+  const std::string path = std::string(fixring::bench::spec_dir) + "/FIX44.xml";
+  auto d = dictionary::load(path);
+  if (!d) {
+    state.SkipWithError(("FIX44.xml not available: " + path).c_str());
+    return;
+  }
+  const std::string wire = fixring::bench::with_length_and_checksum(fixring::bench::new_order_single_text);
+  static message m;
+  if (m.parse(wire, d.value().data_fields()) != parse_error::none) {
+    state.SkipWithError("sample does not parse");
+    return;
+  }
+  const validation_options opts;
+  if (!validate(d.value(), m, opts).ok()) {
+    state.SkipWithError("sample NewOrderSingle does not validate");
+    return;
+  }
+  run_counted(state, wire.size(), [&] {
+    benchmark::DoNotOptimize(m);
+    validation_result r = validate(d.value(), m, opts);
+    benchmark::DoNotOptimize(r);
+  });
 }
 
 BENCHMARK(BM_parse_new_order_single)->Name("parse/NewOrderSingle");
 BENCHMARK(BM_parse_execution_report)->Name("parse/ExecutionReport");
 BENCHMARK(BM_encode_execution_report)->Name("encode/ExecutionReport");
+BENCHMARK(BM_encode_execution_report_typed)->Name("encode/ExecutionReport/typed");
+BENCHMARK(BM_validate_new_order_single)->Name("validate/NewOrderSingle");
 
 }  // namespace

@@ -3,33 +3,26 @@
 #include <benchmark/benchmark.h>
 #include <quickfix/DataDictionary.h>
 #include <quickfix/Message.h>
+#include <quickfix/fix44/ExecutionReport.h>
 
 #include <memory>
 #include <string>
 
-#include "support/alloc_count.hpp"
+#include "support/bench_loop.hpp"
 #include "support/sample_messages.hpp"
 
 namespace {
 
-void report(benchmark::State& state, std::uint64_t allocs_before, std::size_t bytes_per_iter) {
-  const double iters = static_cast<double>(state.iterations());
-  state.counters["allocs_per_iter"] =
-      benchmark::Counter(static_cast<double>(fixring::bench::allocations() - allocs_before) / iters);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes_per_iter));
-  state.SetItemsProcessed(state.iterations());
-}
+using fixring::bench::run_counted;
 
 // FIX::Message::setString with validation of BodyLength and CheckSum, no dictionary.
 void parse_bench(benchmark::State& state, const char* text) {
   const std::string wire = fixring::bench::with_length_and_checksum(text);
   FIX::Message m;
-  const std::uint64_t before = fixring::bench::allocations();
-  for (auto _ : state) {
+  run_counted(state, wire.size(), [&] {
     m.setString(wire, true);
     benchmark::DoNotOptimize(m);
-  }
-  report(state, before, wire.size());
+  });
 }
 
 void BM_qf_parse_new_order_single(benchmark::State& state) {
@@ -44,13 +37,52 @@ void BM_qf_encode_execution_report(benchmark::State& state) {
   const std::string wire = fixring::bench::with_length_and_checksum(fixring::bench::execution_report_text);
   FIX::Message m(wire, false);
   std::string out;
-  const std::uint64_t before = fixring::bench::allocations();
-  for (auto _ : state) {
+  m.toString(out);
+  if (out != wire) {
+    state.SkipWithError("QuickFIX output differs from the sample bytes");
+    return;
+  }
+  run_counted(state, wire.size(), [&] {
     m.toString(out);
     benchmark::DoNotOptimize(out);
-  }
-  if (out != wire) state.SkipWithError("QuickFIX output differs from the sample bytes");
-  report(state, before, out.size());
+  });
+}
+
+// An application's encode with QuickFIX: the same typed values set as fields,
+// then toString (which formats them and adds BodyLength and CheckSum).
+void BM_qf_encode_execution_report_typed(benchmark::State& state) {
+  std::string out;
+  int seq = 987, millis = 456;
+  run_counted(state, 260, [&] {
+    FIX::Message m;
+    FIX::Header& h = m.getHeader();
+    h.setField(FIX::BeginString("FIX.4.4"));
+    h.setField(FIX::MsgType("8"));
+    h.setField(FIX::MsgSeqNum(seq++));
+    h.setField(FIX::SenderCompID("BROKER1"));
+    h.setField(FIX::SendingTime(FIX::UtcTimeStamp(12, 0, 0, millis, 1, 1, 2026), 3));
+    h.setField(FIX::TargetCompID("CLIENT1"));
+    m.setField(FIX::AvgPx(101.25));
+    m.setField(FIX::ClOrdID("ORD-0001234"));
+    m.setField(FIX::CumQty(500));
+    m.setField(FIX::ExecID("EXEC-000987"));
+    m.setField(FIX::LastPx(101.25));
+    m.setField(FIX::LastQty(500));
+    m.setField(FIX::OrderID("OID-55123"));
+    m.setField(FIX::OrderQty(1000));
+    m.setField(FIX::OrdStatus('1'));
+    m.setField(FIX::OrdType('2'));
+    m.setField(FIX::Price(101.25));
+    m.setField(FIX::Side('1'));
+    m.setField(FIX::Symbol("AAPL"));
+    m.setField(FIX::TimeInForce('0'));
+    m.setField(FIX::TransactTime(FIX::UtcTimeStamp(12, 0, 0, millis, 1, 1, 2026), 3));
+    m.setField(FIX::ExecType('F'));
+    m.setField(FIX::LeavesQty(500));
+    m.toString(out);
+    benchmark::DoNotOptimize(out);
+    millis = (millis + 1) % 1000;
+  });
 }
 
 // FIX::DataDictionary::validate of a NewOrderSingle parsed with that dictionary.
@@ -59,25 +91,22 @@ void BM_qf_validate_new_order_single(benchmark::State& state) {
   std::unique_ptr<FIX::DataDictionary> dd;
   try {
     dd.reset(new FIX::DataDictionary(path));
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     state.SkipWithError(("FIX44.xml not available: " + path).c_str());
-    for (auto _ : state) {
-    }
     return;
   }
   const std::string wire = fixring::bench::with_length_and_checksum(fixring::bench::new_order_single_text);
   FIX::Message m(wire, *dd, true);
-  const std::uint64_t before = fixring::bench::allocations();
-  for (auto _ : state) {
+  run_counted(state, wire.size(), [&] {
     dd->validate(m);
     benchmark::ClobberMemory();
-  }
-  report(state, before, wire.size());
+  });
 }
 
 BENCHMARK(BM_qf_parse_new_order_single)->Name("quickfix/parse/NewOrderSingle");
 BENCHMARK(BM_qf_parse_execution_report)->Name("quickfix/parse/ExecutionReport");
 BENCHMARK(BM_qf_encode_execution_report)->Name("quickfix/encode/ExecutionReport");
+BENCHMARK(BM_qf_encode_execution_report_typed)->Name("quickfix/encode/ExecutionReport/typed");
 BENCHMARK(BM_qf_validate_new_order_single)->Name("quickfix/validate/NewOrderSingle");
 
 }  // namespace
