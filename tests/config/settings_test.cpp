@@ -314,6 +314,9 @@ TEST_CASE("bad values are errors naming file, line and key", "[settings][errors]
       {"Weekdays=Mon,Xyz", "Weekdays", config_errc::bad_value},
       {"Weekdays=", "Weekdays", config_errc::bad_value},
       {"TimeZone=Mars/Olympus_Mons", "TimeZone", config_errc::bad_time_zone},
+      {"TimeZone=America", "TimeZone", config_errc::bad_time_zone},
+      {"TimeZone=../../etc/passwd", "TimeZone", config_errc::bad_time_zone},
+      {"TimeZone=", "TimeZone", config_errc::bad_value},
       {"DefaultApplVerID=FIX99", "DefaultApplVerID", config_errc::bad_value},
       {"TimestampPrecision=4", "TimestampPrecision", config_errc::bad_value},
       {"MaxLatency=0", "MaxLatency", config_errc::bad_value},
@@ -364,6 +367,13 @@ TEST_CASE("a settings file that cannot be opened is an I/O error naming it", "[s
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == config_errc::io_error);
   CHECK_THAT(r.error().message, Catch::StartsWith("/nonexistent/dir/fixring.cfg: "));
+}
+
+TEST_CASE("a directory given as the settings file is an I/O error naming it", "[settings][errors]") {
+  const result<settings> r = parse_settings_file("/tmp");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == config_errc::io_error);
+  CHECK_THAT(r.error().message, Catch::StartsWith("/tmp: "));
 }
 
 TEST_CASE("errors from a file on disk carry its path", "[settings][errors]") {

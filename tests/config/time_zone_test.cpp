@@ -170,6 +170,13 @@ TEST_CASE("an unknown zone name is an error naming the zone", "[time_zone]") {
   CHECK_THAT(z.error().message, Catch::Contains("Mars/Olympus_Mons"));
 }
 
+TEST_CASE("a zone directory instead of a zone file is an error naming it", "[time_zone]") {
+  result<time_zone> z = time_zone::load("America");
+  REQUIRE_FALSE(z.has_value());
+  CHECK(z.error().code == config_errc::bad_time_zone);
+  CHECK_THAT(z.error().message, Catch::StartsWith("time zone 'America': "));
+}
+
 TEST_CASE("zone names that escape the zone directory are refused", "[time_zone]") {
   for (const char* name : {"../../etc/passwd", "/etc/localtime", ""}) {
     result<time_zone> z = time_zone::load(name);

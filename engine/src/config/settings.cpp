@@ -868,6 +868,11 @@ result<settings> parse_settings_text(std::string_view text, std::string_view fil
 }
 
 result<settings> parse_settings_file(const std::filesystem::path& path, const parse_options& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return config_error{config_errc::io_error,
+                        path.string() + ": is a directory, not a settings file"};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return config_error{config_errc::io_error,

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 
 #include "calendar.hpp"
@@ -260,16 +259,28 @@ result<time_zone> time_zone::load(std::string_view name, const std::filesystem::
     return detail::zone_error(name, "not a zone name (expected e.g. America/New_York)");
   }
   const std::filesystem::path path = zoneinfo_dir / std::filesystem::path(std::string(name));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
     if (name == "UTC") return utc();
-    std::string what = "cannot open ";
+    return detail::zone_error(name, "no such zone file " + path.string());
+  }
+  // Checked before reading: a directory (America) would make the stream throw.
+  if (!std::filesystem::is_regular_file(status)) {
+    return detail::zone_error(name, path.string() + " is not a zone file");
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  // The largest zone file in tzdata is under 4 KiB (64-bit data); 1 MiB is generous.
+  if (ec || size > (1u << 20)) {
+    return detail::zone_error(name, path.string() + " is unreadable or too large for a zone file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+  if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
+    std::string what = "cannot read ";
     what.append(path.string()).append(": ").append(std::strerror(errno));
     return detail::zone_error(name, what);
   }
-  const std::vector<unsigned char> bytes{std::istreambuf_iterator<char>(in),
-                                         std::istreambuf_iterator<char>()};
-  if (in.bad()) return detail::zone_error(name, "read error on " + path.string());
   return from_tzif(bytes, name);
 }
 
