@@ -893,3 +893,47 @@ TEST_CASE("the conformance acceptor's settings give five sessions on one port", 
   CHECK(all.sessions[3].validate_fields_have_values);
   CHECK_FALSE(all.sessions[4].validate_fields_have_values);
 }
+
+// ---------------------------------------------------------------------------
+// The example files in tests/config/examples (meson passes their directory)
+// ---------------------------------------------------------------------------
+
+namespace {
+
+std::string example(const char* name) {
+  const char* dir = std::getenv("FIXRING_CONFIG_EXAMPLES");
+  return std::string(dir != nullptr ? dir : "tests/config/examples") + "/" + name;
+}
+
+}  // namespace
+
+TEST_CASE("the example initiator file parses into a weekday New York session", "[settings][example]") {
+  const result<settings> r = parse_settings_file(example("initiator.cfg"), env_of({{"FIX_HOME", "/opt/fix"}}));
+  INFO(r.error().message);
+  REQUIRE(r.has_value());
+  CHECK(r.value().reactor.cpu == 1);
+  CHECK(r.value().reactor.busy_poll);
+  REQUIRE(r.value().sessions.size() == 1);
+  const session_settings& s = r.value().sessions[0];
+  CHECK(s.connect_endpoints.size() == 2);
+  CHECK(s.file_store_path == "/opt/fix/journal");
+  CHECK(s.tls.enabled);
+  CHECK(s.reconnect.initial_delay_ms == 250);
+  CHECK(s.durability == durability_mode::interval);
+  // Friday 2024-07-12 09:00 EDT is in session; Saturday is not.
+  CHECK(is_in_session(s.session_schedule, epoch_ns(2024, 7, 12, 13)));
+  CHECK_FALSE(is_in_session(s.session_schedule, epoch_ns(2024, 7, 13, 13)));
+}
+
+TEST_CASE("the example acceptor file parses into two weekly sessions", "[settings][example]") {
+  const result<settings> r = parse_settings_file(example("acceptor.cfg"));
+  INFO(r.error().message);
+  REQUIRE(r.has_value());
+  REQUIRE(r.value().sessions.size() == 2);
+  for (const session_settings& s : r.value().sessions) {
+    CHECK(s.accept_port == 5001);
+    CHECK(s.session_schedule.kind == schedule_kind::weekly);
+    CHECK(s.reconnect == backoff_policy::from_reconnect_interval(5));
+  }
+  CHECK(r.value().sessions[1].default_appl_ver_id == appl_ver_id::fix50sp2);
+}

@@ -149,6 +149,10 @@ const key_info* closest_key(std::string_view key) {
   const key_info* best = nullptr;
   std::size_t best_distance = 4;
   for (const key_info& k : setting_keys) {
+    // The length difference bounds the distance from below: skip hopeless rows.
+    const std::size_t gap = key.size() > k.name.size() ? key.size() - k.name.size()
+                                                        : k.name.size() - key.size();
+    if (gap >= best_distance) continue;
     const std::size_t d = edit_distance(key, k.name);
     if (d < best_distance) {
       best = &k;
