@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Reads meson testlog.json files and prints one closing line: "N passed, N failed".
 
-A Catch2 executable counts as its test cases (from its own summary line); any
-other test counts as one. Skipped tests (exit 77) are reported as skipped. A
+A Catch2 executable counts as its test cases (from its own summary line), a
+conformance runner as its scripts; any other test counts as one. Skipped tests (exit 77) are reported as skipped. A
 missing log (a tree that did not build) counts as a failure.
 """
 import json
@@ -11,6 +11,8 @@ import sys
 
 CATCH_ALL = re.compile(r"All tests passed \(\d+ assertions? in (\d+) test cases?\)")
 CATCH_SOME = re.compile(r"test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed")
+# Conformance runners close with "conformance: N passed, N failed" (one per script).
+SCRIPTS = re.compile(r"^conformance: (\d+) passed, (\d+) failed", re.M)
 
 
 def count(entry):
@@ -18,6 +20,12 @@ def count(entry):
     result = entry.get("result", "")
     if result == "SKIP":
         return 0, 0, 1
+    m = SCRIPTS.search(out)
+    if m:
+        passed, failed = int(m.group(1)), int(m.group(2))
+        if result != "OK" and failed == 0:
+            failed = 1
+        return passed, failed, 0
     m = CATCH_SOME.search(out)
     if m:
         passed, failed = int(m.group(2)), int(m.group(3))
