@@ -132,6 +132,7 @@ class dictionary_builder {
     if (!read_messages()) return error_;
     build_msg_type_index();
     build_data_pairs();
+    build_tag_table();
     return std::move(dict_);
   }
 
@@ -227,12 +228,12 @@ class dictionary_builder {
     // lowest missing tag (the one a Reject names).
     std::uint32_t max_tag = 0;
     for (const auto& [tag, f] : by_tag_) max_tag = std::max(max_tag, tag);
-    dict_.tag_to_id_.assign(max_tag + 1u, dictionary::no_field);
+    tag_to_id_.assign(max_tag + 1u, dictionary::no_field);
     std::vector<std::pair<std::size_t, std::size_t>> enum_ranges;  // offsets into enum_chars_, then counts
     std::vector<std::pair<std::uint32_t, std::uint32_t>> value_spans;  // (offset, length)
     for (auto& [tag, f] : by_tag_) {
       const auto id = static_cast<std::uint16_t>(dict_.fields_.size());
-      dict_.tag_to_id_[tag] = id;
+      tag_to_id_[tag] = id;
       field_info info;
       info.tag = tag;
       info.type = f.type;
@@ -363,7 +364,7 @@ class dictionary_builder {
       while (slots[s].tag != 0) s = (s + 1) & mask;
       slots[s] = {tags[i], i};
     }
-    dict_.fields_[dict_.tag_to_id_[count_tag]].flags |= field_info::flag_group_count;
+    dict_.fields_[tag_to_id_[count_tag]].flags |= field_info::flag_group_count;
     dict_.groups_.push_back(g);
     return static_cast<std::uint32_t>(dict_.groups_.size() - 1);
   }
@@ -379,7 +380,7 @@ class dictionary_builder {
     std::uint64_t* required = dict_.bits_.data() + m.required_first;
     m.groups_first = static_cast<std::uint32_t>(dict_.context_groups_.size());
     for (const entry& e : entries) {
-      const std::uint16_t id = dict_.tag_to_id_[e.tag];
+      const std::uint16_t id = tag_to_id_[e.tag];
       allowed[id / 64] |= std::uint64_t{1} << (id % 64);
       if (e.required) required[id / 64] |= std::uint64_t{1} << (id % 64);
       if (section_flag) mark_section(e, section_flag);
@@ -388,11 +389,15 @@ class dictionary_builder {
         ++m.groups_count;
       }
     }
+    m.required_words_first = static_cast<std::uint32_t>(dict_.required_words_.size());
+    for (std::size_t w = 0; w < dict_.words_; ++w)
+      if (required[w] != 0) dict_.required_words_.push_back({static_cast<std::uint32_t>(w), required[w]});
+    m.required_words_count = static_cast<std::uint32_t>(dict_.required_words_.size()) - m.required_words_first;
     return true;
   }
 
   void mark_section(const entry& e, std::uint8_t flag) {
-    dict_.fields_[dict_.tag_to_id_[e.tag]].flags |= flag;
+    dict_.fields_[tag_to_id_[e.tag]].flags |= flag;
     if (e.nested_group == no_group) return;
     const group_def& g = dict_.groups_[e.nested_group];
     for (std::uint32_t i = 0; i < g.members_count; ++i) {
@@ -437,6 +442,18 @@ class dictionary_builder {
     }
   }
 
+  // The hot table: one 4-byte entry per tag, carrying what the validator needs
+  // for every field (id, section flags, format, enumeration kind) in one load.
+  void build_tag_table() {
+    dict_.tags_.assign(tag_to_id_.size(), tag_entry{});
+    for (std::size_t tag = 0; tag < tag_to_id_.size(); ++tag) {
+      const std::uint16_t id = tag_to_id_[tag];
+      if (id == dictionary::no_field) continue;
+      const field_info& f = dict_.fields_[id];
+      dict_.tags_[tag] = {id, f.flags, tag_entry::pack(f.format, f.enums)};
+    }
+  }
+
   void build_data_pairs() {
     // A DATA field's length is given by the LENGTH field named after it
     // ("RawData" <- "RawDataLength", "EncodedText" <- "EncodedTextLen"); when
@@ -462,6 +479,7 @@ class dictionary_builder {
   }
 
   std::vector<source*> sources_;
+  std::vector<std::uint16_t> tag_to_id_;  // dense tag -> id while building; dictionary::tags_ at the end
   dictionary dict_;
   dictionary_error error_;
   std::map<std::uint32_t, field_def> by_tag_;

@@ -13,7 +13,48 @@ namespace {
 
 using reason = session_reject_reason;
 
-[[nodiscard]] bool format_ok(value_format f, std::string_view v) noexcept {
+// Eight bytes at p, as loaded by a little-endian machine (x86-64, AArch64).
+static_assert(std::endian::native == std::endian::little, "the SWAR masks below assume little-endian loads");
+[[nodiscard]] inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// True when every byte of v whose mask byte is 0xFF is an ASCII digit.
+[[nodiscard]] inline bool all_digits(std::uint64_t v, std::uint64_t mask) noexcept {
+  // A byte is a digit when b - '0' does not borrow and b + ('9' + 1 ... 0x7F) does not carry into bit 7.
+  const std::uint64_t lo = v - 0x3030303030303030ull;
+  const std::uint64_t hi = v + 0x4646464646464646ull;
+  return ((lo | hi) & 0x8080808080808080ull & mask) == 0;
+}
+
+[[nodiscard]] inline unsigned two(const char* p) noexcept {
+  return static_cast<unsigned>(p[0] - '0') * 10u + static_cast<unsigned>(p[1] - '0');
+}
+
+// The form of a UTCTimestamp, "YYYYMMDD-HH:MM:SS[.fff|.ffffff|.fffffffff]",
+// checked without converting it (parse_utc_timestamp also computes the instant):
+// two 8-byte loads cover the date and the time of day.
+[[nodiscard]] inline bool utc_timestamp_ok(std::string_view s) noexcept {
+  const std::size_t n = s.size();
+  if (n != 17 && n != 21 && n != 24 && n != 27) return false;
+  const char* p = s.data();
+  if (p[8] != '-' || p[11] != ':' || p[14] != ':') return false;
+  // "HH:MM:SS" at p + 9: digits at bytes 0, 1, 3, 4, 6, 7.
+  if (!all_digits(load8(p), ~0ull) || !all_digits(load8(p + 9), 0xFFFF00FFFF00FFFFull)) return false;
+  const unsigned y = two(p) * 100u + two(p + 2), mo = two(p + 4), d = two(p + 6);
+  if (mo - 1u > 11u || d - 1u >= detail::days_in_month(y, mo) || two(p + 9) > 23 || two(p + 12) > 59 ||
+      two(p + 15) > 60)
+    return false;
+  if (n == 17) return true;
+  if (p[17] != '.') return false;
+  for (std::size_t i = 18; i < n; ++i)
+    if (static_cast<unsigned>(static_cast<unsigned char>(p[i]) - '0') > 9) return false;
+  return true;
+}
+
+[[nodiscard]] [[gnu::always_inline]] inline bool format_ok(value_format f, std::string_view v) noexcept {
   switch (f) {
     case value_format::any: return true;
     case value_format::signed_int: {
@@ -34,10 +75,7 @@ using reason = session_reject_reason;
     }
     case value_format::character: return v.size() == 1;
     case value_format::boolean: return v.size() == 1 && (v[0] == 'Y' || v[0] == 'N');
-    case value_format::utc_timestamp: {
-      utc_timestamp x;
-      return parse_utc_timestamp(v, x);
-    }
+    case value_format::utc_timestamp: return utc_timestamp_ok(v);
     case value_format::utc_time_only: {
       std::int64_t ns;
       time_precision p;
@@ -76,11 +114,15 @@ class validator {
     if (n_ < 3) return {reason::invalid_msg_type, 0};
     const std::uint32_t mi = d_.find_message(m_.msg_type());
     const message_def* md = mi == dictionary::no_message ? nullptr : &d_.message_at(mi);
-    const std::size_t words = d_.bitset_words();
-    std::memset(seen_.data(), 0, words * sizeof(std::uint64_t));
+    std::memset(seen_.data(), 0, d_.bitset_words() * sizeof(std::uint64_t));
+    // The options and tables, hoisted: the loop below runs once per field.
+    const validation_options o = o_;
+    const tag_entry* const tags = d_.tag_table().data();
+    const auto tag_limit = static_cast<std::uint32_t>(d_.tag_table().size());
+    const std::uint64_t* const allowed = md ? d_.allowed_bits(*md) : nullptr;
 
     // 1. Order of the first three fields.
-    if (o_.check_field_order) {
+    if (o.check_field_order) {
       constexpr std::uint32_t first_three[3] = {8, 9, 35};
       for (std::uint32_t i = 0; i < 3; ++i)
         if (f_[i].tag != first_three[i]) return {reason::tag_out_of_order, f_[i].tag};
@@ -88,50 +130,52 @@ class validator {
 
     enum section : std::uint8_t { in_header, in_body, in_trailer };
     section at = in_header;
-    std::uint32_t i = 0;
     // FIXT: an admin message knows only the transport's fields.
-    const bool transport_only = md && md->admin && d_.has_separate_transport();
+    const std::uint8_t need_flag = md && md->admin && d_.has_separate_transport() ? field_info::flag_transport : 0;
+    constexpr tag_entry undefined{};
+    std::uint32_t i = 0;
     while (i < n_) {
       const field_ref& fr = f_[i];
-      std::uint16_t id = d_.field_id(fr.tag);
-      const field_info* info = id == dictionary::no_field ? nullptr : &d_.field_by_id(id);
-      if (transport_only && info && !info->is_transport()) {
-        id = dictionary::no_field;
-        info = nullptr;
-      }
-      const section cls = !info ? in_body : info->is_header() ? in_header : info->is_trailer() ? in_trailer : in_body;
+      tag_entry te = fr.tag < tag_limit ? tags[fr.tag] : undefined;
+      if ((te.flags & need_flag) != need_flag) te = undefined;
+      const std::uint16_t id = te.id;
+      const bool known = id != dictionary::no_field;
+      const std::uint8_t flags = te.flags;
       // 1. Header / body / trailer order: the first misplaced field is the answer.
-      if (cls == in_header) {
-        if (at != in_header && o_.check_field_order) return {reason::tag_out_of_order, fr.tag};
-      } else if (cls == in_body) {
-        if (at == in_trailer && o_.check_field_order) return {reason::tag_out_of_order, fr.tag};
-        at = in_body;
-      } else {
+      section cls = in_body;
+      if (flags & field_info::flag_header) {
+        cls = in_header;
+        if (at != in_header && o.check_field_order) return {reason::tag_out_of_order, fr.tag};
+      } else if (flags & field_info::flag_trailer) {
+        cls = in_trailer;
         at = in_trailer;
+      } else {
+        if (at == in_trailer && o.check_field_order) return {reason::tag_out_of_order, fr.tag};
+        at = in_body;
       }
       // 4. Per-field checks, in the order QuickFIX applies them to one field.
       bool field_ok = true;
-      if (id != dictionary::no_field) {
-        std::uint64_t& w = seen_[id / 64];
-        const std::uint64_t bit = std::uint64_t{1} << (id % 64);
-        if ((w & bit) && o_.check_repeated_tags) {
+      if (known) {
+        std::uint64_t& w = seen_[id / 64u];
+        const std::uint64_t bit = std::uint64_t{1} << (id % 64u);
+        if ((w & bit) && o.check_repeated_tags) {
           note(i, reason::tag_appears_more_than_once, fr.tag);
           field_ok = false;
         }
         w |= bit;
       }
-      if (field_ok && check_value(i, fr, info)) {
-        const bool user_defined = fr.tag >= first_user_defined_tag && fr.tag <= last_user_defined_tag;
-        const bool check_tag = !user_defined || o_.check_user_defined_fields;
-        if (!info) {
-          if (o_.check_unknown_fields && check_tag)
-            note(i, o_.report_unknown_as_undefined ? reason::undefined_tag : reason::invalid_tag_number, fr.tag);
-        } else if (cls == in_body && md && o_.check_fields_in_message && check_tag &&
-                   !(d_.allowed_bits(*md)[id / 64] >> (id % 64) & 1u)) {
+      if (field_ok && check_value(i, fr, te, o)) {
+        const bool check_tag =
+            o.check_user_defined_fields || fr.tag < first_user_defined_tag || fr.tag > last_user_defined_tag;
+        if (!known) {
+          if (o.check_unknown_fields && check_tag)
+            note(i, o.report_unknown_as_undefined ? reason::undefined_tag : reason::invalid_tag_number, fr.tag);
+        } else if (cls == in_body && allowed && o.check_fields_in_message && check_tag &&
+                   !(allowed[id / 64u] >> (id % 64u) & 1u)) {
           note(i, reason::tag_not_defined_for_message_type, fr.tag);
         }
       }
-      if (info && info->is_group_count()) {
+      if (flags & field_info::flag_group_count) {
         const message_def* ctx = cls == in_header ? &d_.header() : cls == in_trailer ? &d_.trailer() : md;
         const std::uint32_t gid = ctx ? d_.find_group(*ctx, fr.tag) : no_group;
         if (gid != no_group) {
@@ -148,10 +192,9 @@ class validator {
     if (o_.check_required_fields) {
       for (const message_def* ctx : {&d_.header(), &d_.trailer(), md}) {
         if (!ctx) continue;
-        const std::uint64_t* req = d_.required_bits(*ctx);
-        for (std::size_t w = 0; w < words; ++w)
-          if (const std::uint64_t missing = req[w] & ~seen_[w]) {
-            const auto id = static_cast<std::uint16_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(missing)));
+        for (const required_word& rw : d_.required_words(*ctx))
+          if (const std::uint64_t missing = rw.bits & ~seen_[rw.index]) {
+            const auto id = static_cast<std::uint16_t>(rw.index * 64u + static_cast<unsigned>(std::countr_zero(missing)));
             return {reason::required_tag_missing, d_.field_by_id(id).tag};
           }
       }
@@ -168,20 +211,22 @@ class validator {
   }
 
   // Empty value (4), data format (6), enumeration (5). False when one fired.
-  bool check_value(std::uint32_t i, const field_ref& fr, const field_info* info) noexcept {
+  [[gnu::always_inline]] bool check_value(std::uint32_t i, const field_ref& fr, tag_entry te,
+                                          const validation_options& o) noexcept {
     if (fr.length == 0) {
-      if (!o_.check_fields_have_values) return true;
+      if (!o.check_fields_have_values) return true;
       note(i, reason::tag_specified_without_value, fr.tag);
       return false;
     }
-    if (!info) return true;
+    if (te.checks == 0) return true;  // value_format::any, enum_kind::none (and undefined tags)
     const std::string_view v = m_.value(fr);
-    if (o_.check_data_format && !format_ok(info->format, v)) {
+    if (o.check_data_format && !format_ok(te.format(), v)) {
       note(i, reason::incorrect_data_format, fr.tag);
       return false;
     }
     // MsgType's own enumeration is not consulted: <messages> is what defines a MsgType (11).
-    if (o_.check_enum_values && info->enums != enum_kind::none && fr.tag != 35 && !d_.enum_allows(*info, v)) {
+    if (o.check_enum_values && te.enums() != enum_kind::none && fr.tag != 35 &&
+        !d_.enum_allows(d_.field_by_id(te.id), v)) {
       note(i, reason::value_out_of_range, fr.tag);
       return false;
     }
@@ -243,7 +288,7 @@ class validator {
       }
       last = pos;
       present[pos / 64] |= std::uint64_t{1} << (pos % 64);
-      check_value(i, fr, d_.field(fr.tag));
+      check_value(i, fr, d_.tag_table()[fr.tag], o_);
       if (members[pos].nested_group != no_group) {
         i = walk_group(members[pos].nested_group, i);
         continue;

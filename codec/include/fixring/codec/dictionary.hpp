@@ -20,7 +20,7 @@
 //
 // Layout of the lookup tables (all built once by the loader):
 //
-//   tag ──tag_to_id_──> field id ──fields_──> field_info (type, format, enums)
+//   tag ──tags_──> tag_entry (field id, flags, format) ──fields_──> field_info (type, enums)
 //                          │
 //                          └── bit in message_def::allowed / ::required bitsets
 //   MsgType ──msg_index_──> message_def ──groups──> (NumInGroup tag, group id)
@@ -105,6 +105,21 @@ struct field_info {
 };
 static_assert(sizeof(field_info) == 16);
 
+// Per-tag entry of the dense tag table: everything the validator reads for
+// every field, in one 4-byte load (field_info holds the rest).
+struct tag_entry {
+  std::uint16_t id = 0xFFFF;  // field id, 0xFFFF when the tag is undefined
+  std::uint8_t flags = 0;     // field_info::flag_*
+  std::uint8_t checks = 0;    // value_format in bits 0..3, enum_kind in bits 4..5
+
+  [[nodiscard]] static constexpr std::uint8_t pack(value_format f, enum_kind e) noexcept {
+    return static_cast<std::uint8_t>(static_cast<unsigned>(f) | static_cast<unsigned>(e) << 4);
+  }
+  [[nodiscard]] constexpr value_format format() const noexcept { return static_cast<value_format>(checks & 15u); }
+  [[nodiscard]] constexpr enum_kind enums() const noexcept { return static_cast<enum_kind>(checks >> 4); }
+};
+static_assert(sizeof(tag_entry) == 4);
+
 inline constexpr std::uint32_t no_group = 0xFFFFFFFFu;
 inline constexpr std::uint32_t no_member = 0xFFFFFFFFu;
 // Deepest nesting of groups inside groups the loader accepts (FIX 5.0 SP2 uses 7).
@@ -144,6 +159,14 @@ struct message_def {
   std::uint32_t required_first = 0;  // likewise
   std::uint32_t groups_first = 0;    // into dictionary::context_groups_
   std::uint32_t groups_count = 0;
+  std::uint32_t required_words_first = 0;  // into dictionary::required_words_: the non-zero words
+  std::uint32_t required_words_count = 0;  // of the required bitset, so the check skips the rest
+};
+
+// One non-zero word of a required-field bitset.
+struct required_word {
+  std::uint32_t index;  // word index in the field-id bitset
+  std::uint64_t bits;
 };
 
 enum class dictionary_errc : std::uint8_t {
@@ -233,13 +256,17 @@ class dictionary {
   // ---- fields -------------------------------------------------------------
   // Field id of `tag`, or no_field when the dictionary does not define it.
   [[nodiscard]] std::uint16_t field_id(std::uint32_t tag) const noexcept {
-    return tag < tag_to_id_.size() ? tag_to_id_[tag] : no_field;
+    return tag < tags_.size() ? tags_[tag].id : no_field;
   }
   [[nodiscard]] const field_info* field(std::uint32_t tag) const noexcept {
     const std::uint16_t id = field_id(tag);
     return id == no_field ? nullptr : &fields_[id];
   }
   [[nodiscard]] const field_info& field_by_id(std::uint16_t id) const noexcept { return fields_[id]; }
+  // The dense tables themselves, for loops that hoist them: tag -> tag_entry
+  // (id no_field when undefined; tags past the end are undefined) and id -> field.
+  [[nodiscard]] std::span<const tag_entry> tag_table() const noexcept { return tags_; }
+  [[nodiscard]] std::span<const field_info> field_table() const noexcept { return fields_; }
   [[nodiscard]] std::size_t field_count() const noexcept { return fields_.size(); }
   [[nodiscard]] std::string_view field_name(std::uint32_t tag) const noexcept {
     const std::uint16_t id = field_id(tag);
@@ -280,6 +307,9 @@ class dictionary {
   }
   [[nodiscard]] const std::uint64_t* required_bits(const message_def& m) const noexcept {
     return bits_.data() + m.required_first;
+  }
+  [[nodiscard]] std::span<const required_word> required_words(const message_def& m) const noexcept {
+    return {required_words_.data() + m.required_words_first, m.required_words_count};
   }
   // True when the field may appear at the top level of `m` (header fields for
   // the header context, body fields for a message; group members are not).
@@ -340,7 +370,7 @@ class dictionary {
 
   std::string begin_string_;
   bool separate_transport_ = false;
-  std::vector<std::uint16_t> tag_to_id_;
+  std::vector<tag_entry> tags_;
   std::vector<field_info> fields_;
   std::vector<std::string> field_names_;
   std::vector<char> enum_chars_;                 // backing store of enum_values_ (heap: views survive moves)
@@ -354,6 +384,7 @@ class dictionary {
   message_def trailer_;
   std::size_t words_ = 0;
   std::vector<std::uint64_t> bits_;
+  std::vector<required_word> required_words_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> context_groups_;  // (count tag, group id)
   std::vector<std::uint16_t> one_char_types_;     // 128 entries: message index + 1, 0 = none
   std::vector<std::uint16_t> two_char_types_;     // 128 * 128 entries, likewise
