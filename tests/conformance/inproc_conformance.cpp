@@ -35,6 +35,7 @@
 
 #include "fixring/codec/dictionary.hpp"
 #include "fixring/codec/validate.hpp"
+#include "fixring/engine/routing.hpp"
 #include "fixring/engine/session/memory_store.hpp"
 #include "fixring/engine/session/session.hpp"
 
@@ -269,7 +270,6 @@ void echo_app::business_reject(const codec::message& m, std::int64_t now_ns) {
 }
 
 struct session_slot {
-  std::string begin_string, target;
   std::unique_ptr<engine::memory_store> store;
   std::unique_ptr<sink> snk;
   std::unique_ptr<echo_app> app;
@@ -280,6 +280,7 @@ struct session_slot {
 struct acceptor {
   std::map<int, connection> conns;
   std::vector<session_slot> slots;
+  engine::session_directory directory;
   std::int64_t now_ns = 0;
   std::vector<std::string> log;
 
@@ -299,8 +300,7 @@ struct acceptor {
     slots.reserve(std::size(defs));
     for (const def& d : defs) {
       session_slot& s = slots.emplace_back();
-      s.begin_string = d.bs;
-      s.target = d.target;
+      directory.add(d.bs, "ISLD", d.target);
       engine::session_config cfg;
       cfg.role = engine::session_role::acceptor;
       cfg.begin_string = d.bs;
@@ -332,28 +332,22 @@ struct acceptor {
     }
   }
 
-  // Picks the session for a connection's first message by BeginString and CompIDs.
+  // Picks the session for a connection's first message (engine/routing.hpp).
   void route(int cid) {
     connection& c = conns[cid];
-    const codec::frame_result f = codec::frame(c.inbound.data(), c.inbound.size());
-    if (f.status == codec::frame_status::incomplete) return;
-    std::string_view bytes(c.inbound.data(), f.status == codec::frame_status::complete ? f.size_bytes : c.inbound.size());
-    const std::string_view bs = bytes.substr(2, bytes.find(soh) - 2);
-    const std::string_view sender = engine::detail::raw_field(bytes, 49), target = engine::detail::raw_field(bytes, 56);
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-      session_slot& s = slots[i];
-      if (s.begin_string == bs && s.target == sender && target == "ISLD") {
-        if (s.bound_cid >= 0) {  // already logged on elsewhere: drop this connection silently
-          close_conn(cid, true);
-          return;
-        }
-        s.bound_cid = cid;
-        c.session = static_cast<int>(i);
-        s.sess->on_connected(now_ns);
-        return;
-      }
+    engine::logon_identity id;
+    const engine::identity_status st = engine::read_identity({c.inbound.data(), c.inbound.size()}, id);
+    if (st == engine::identity_status::need_more) return;
+    const std::optional<std::size_t> slot =
+        st == engine::identity_status::found ? directory.find(id) : std::nullopt;
+    if (!slot || slots[*slot].bound_cid >= 0) {  // unknown, not FIX, or already logged on elsewhere
+      close_conn(cid, true);
+      return;
     }
-    close_conn(cid, true);  // unknown identity: silent disconnect
+    session_slot& s = slots[*slot];
+    s.bound_cid = cid;
+    c.session = static_cast<int>(*slot);
+    s.sess->on_connected(now_ns);
   }
 
   void deliver(int cid, const std::string& bytes) {
