@@ -49,6 +49,12 @@ class journal_reader {
   // unsupported_version, corrupt_record (bad segment header), io_error.
   [[nodiscard]] static journal_result<journal_reader> open(const std::string& dir);
 
+  journal_reader(journal_reader&&) = default;
+  journal_reader& operator=(journal_reader&&) = default;
+  journal_reader(const journal_reader&) = delete;
+  journal_reader& operator=(const journal_reader&) = delete;
+  ~journal_reader() = default;
+
   // The next record. verify_crc = false trusts the checksums (fast replay).
   [[nodiscard]] read_status next(record_view& out, bool verify_crc = true) noexcept;
 
@@ -64,6 +70,7 @@ class journal_reader {
   [[nodiscard]] std::uint64_t capacity_bytes() const noexcept;
 
  private:
+  journal_reader() = default;
   bool advance_segment() noexcept;
 
   std::string dir_;
