@@ -8,6 +8,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -89,8 +90,14 @@ struct harness {
     cfg.target_comp_id = peer_id;
   }
 
+  std::unique_ptr<Validator> validator;  // when not default-constructible, set before make()
+
   session_t& make() {
-    s = std::make_unique<session_t>(cfg, store, sink, handler);
+    if constexpr (std::is_default_constructible_v<Validator>) {
+      s = std::make_unique<session_t>(cfg, store, sink, handler, validator ? *validator : Validator{});
+    } else {
+      s = std::make_unique<session_t>(cfg, store, sink, handler, *validator);
+    }
     return *s;
   }
 

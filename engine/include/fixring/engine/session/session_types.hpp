@@ -148,7 +148,8 @@ enum class reject_reason : std::uint8_t {
     case reject_reason::tag_specified_out_of_required_order: return "Tag specified out of required order";
     case reject_reason::repeating_group_fields_out_of_order: return "Repeating group fields out of order";
     case reject_reason::incorrect_num_in_group_count: return "Incorrect NumInGroup count for repeating group";
-    case reject_reason::non_data_value_includes_field_delimiter: return "Non Data value includes field delimiter";
+    case reject_reason::non_data_value_includes_field_delimiter:
+      return "Non Data value includes field delimiter (SOH character)";
     case reject_reason::other: return "Other";
   }
   return "Other";
