@@ -450,7 +450,11 @@ class dictionary_builder {
       const std::uint16_t id = tag_to_id_[tag];
       if (id == dictionary::no_field) continue;
       const field_info& f = dict_.fields_[id];
-      dict_.tags_[tag] = {id, f.flags, tag_entry::pack(f.format, f.enums)};
+      // MsgType's enumeration is not a validation rule: <messages> defines MsgTypes (reason 11).
+      const enum_kind enums = tag == 35 ? enum_kind::none : f.enums;
+      tag_entry e = tag_entry::make(id, f.flags, f.format, enums);
+      if (enums != enum_kind::none && (f.flags & field_info::flag_char_enum)) e.bits |= tag_entry::char_enum_bit;
+      dict_.tags_[tag] = e;
     }
   }
 

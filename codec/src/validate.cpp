@@ -44,9 +44,8 @@ static_assert(std::endian::native == std::endian::little, "the SWAR masks below 
   // "HH:MM:SS" at p + 9: digits at bytes 0, 1, 3, 4, 6, 7.
   if (!all_digits(load8(p), ~0ull) || !all_digits(load8(p + 9), 0xFFFF00FFFF00FFFFull)) return false;
   const unsigned y = two(p) * 100u + two(p + 2), mo = two(p + 4), d = two(p + 6);
-  if (mo - 1u > 11u || d - 1u >= detail::days_in_month(y, mo) || two(p + 9) > 23 || two(p + 12) > 59 ||
-      two(p + 15) > 60)
-    return false;
+  if (mo - 1u > 11u || d - 1u > 30u || two(p + 9) > 23 || two(p + 12) > 59 || two(p + 15) > 60) return false;
+  if (d > 28 && d > detail::days_in_month(y, mo)) return false;
   if (n == 17) return true;
   if (p[17] != '.') return false;
   for (std::size_t i = 18; i < n; ++i)
@@ -128,55 +127,53 @@ class validator {
         if (f_[i].tag != first_three[i]) return {reason::tag_out_of_order, f_[i].tag};
     }
 
-    enum section : std::uint8_t { in_header, in_body, in_trailer };
-    section at = in_header;
+    // Sections in wire order: header 0 < body 1 < trailer 3, from a field's
+    // flags (header 1 -> 0, neither -> 1, trailer 2 -> 3); a field whose
+    // section is below the current one is out of order.
+    unsigned at = 0;
     // FIXT: an admin message knows only the transport's fields.
     const std::uint8_t need_flag = md && md->admin && d_.has_separate_transport() ? field_info::flag_transport : 0;
+    const bool check_order = o.check_field_order;
+    const bool check_repeated = o.check_repeated_tags;
+    const bool check_in_message = o.check_fields_in_message && allowed != nullptr;
     constexpr tag_entry undefined{};
     std::uint32_t i = 0;
     while (i < n_) {
-      const field_ref& fr = f_[i];
+      const field_ref fr = f_[i];
       tag_entry te = fr.tag < tag_limit ? tags[fr.tag] : undefined;
-      if ((te.flags & need_flag) != need_flag) te = undefined;
-      const std::uint16_t id = te.id;
-      const bool known = id != dictionary::no_field;
-      const std::uint8_t flags = te.flags;
+      if ((te.flags() & need_flag) != need_flag) [[unlikely]]
+        te = undefined;
+      const unsigned f = te.flags() & 3u;
+      const unsigned cls = (f & 2u) | (~f & 1u);
       // 1. Header / body / trailer order: the first misplaced field is the answer.
-      section cls = in_body;
-      if (flags & field_info::flag_header) {
-        cls = in_header;
-        if (at != in_header && o.check_field_order) return {reason::tag_out_of_order, fr.tag};
-      } else if (flags & field_info::flag_trailer) {
-        cls = in_trailer;
-        at = in_trailer;
+      if (cls < at) [[unlikely]] {
+        if (check_order) return {reason::tag_out_of_order, fr.tag};
       } else {
-        if (at == in_trailer && o.check_field_order) return {reason::tag_out_of_order, fr.tag};
-        at = in_body;
+        at = cls;
       }
-      // 4. Per-field checks, in the order QuickFIX applies them to one field.
+      const std::uint16_t id = te.id();
+      if (id == dictionary::no_field) [[unlikely]] {
+        unknown_field(i, fr);
+        ++i;
+        continue;
+      }
+      // 4. Per-field checks, in the order QuickFIX applies them to one field:
+      // repeated (13), empty (4), format (6), enumeration (5), not in message (2).
+      std::uint64_t& w = seen_[id / 64u];
+      const std::uint64_t bit = std::uint64_t{1} << (id % 64u);
       bool field_ok = true;
-      if (known) {
-        std::uint64_t& w = seen_[id / 64u];
-        const std::uint64_t bit = std::uint64_t{1} << (id % 64u);
-        if ((w & bit) && o.check_repeated_tags) {
-          note(i, reason::tag_appears_more_than_once, fr.tag);
-          field_ok = false;
-        }
-        w |= bit;
+      if ((w & bit) && check_repeated) [[unlikely]] {
+        note(i, reason::tag_appears_more_than_once, fr.tag);
+        field_ok = false;
       }
-      if (field_ok && check_value(i, fr, te, o)) {
-        const bool check_tag =
-            o.check_user_defined_fields || fr.tag < first_user_defined_tag || fr.tag > last_user_defined_tag;
-        if (!known) {
-          if (o.check_unknown_fields && check_tag)
-            note(i, o.report_unknown_as_undefined ? reason::undefined_tag : reason::invalid_tag_number, fr.tag);
-        } else if (cls == in_body && allowed && o.check_fields_in_message && check_tag &&
-                   !(allowed[id / 64u] >> (id % 64u) & 1u)) {
+      w |= bit;
+      if (field_ok && (fr.length == 0 || te.checks() != 0)) field_ok = check_value(i, fr, te, o);
+      if (field_ok && cls == 1 && check_in_message && !(allowed[id / 64u] >> (id % 64u) & 1u)) [[unlikely]] {
+        if (o.check_user_defined_fields || fr.tag < first_user_defined_tag || fr.tag > last_user_defined_tag)
           note(i, reason::tag_not_defined_for_message_type, fr.tag);
-        }
       }
-      if (flags & field_info::flag_group_count) {
-        const message_def* ctx = cls == in_header ? &d_.header() : cls == in_trailer ? &d_.trailer() : md;
+      if (te.flags() & field_info::flag_group_count) [[unlikely]] {
+        const message_def* ctx = cls == 0 ? &d_.header() : cls == 3 ? &d_.trailer() : md;
         const std::uint32_t gid = ctx ? d_.find_group(*ctx, fr.tag) : no_group;
         if (gid != no_group) {
           i = walk_group(gid, i);
@@ -206,6 +203,17 @@ class validator {
   }
 
  private:
+  // A tag the dictionary does not define: empty value (4), then the tag itself (0 or 3).
+  [[gnu::noinline, gnu::cold]] void unknown_field(std::uint32_t i, const field_ref& fr) noexcept {
+    if (fr.length == 0 && o_.check_fields_have_values) {
+      note(i, reason::tag_specified_without_value, fr.tag);
+      return;
+    }
+    const bool user_defined = fr.tag >= first_user_defined_tag && fr.tag <= last_user_defined_tag;
+    if (o_.check_unknown_fields && (o_.check_user_defined_fields || !user_defined))
+      note(i, o_.report_unknown_as_undefined ? reason::undefined_tag : reason::invalid_tag_number, fr.tag);
+  }
+
   void note(std::uint32_t index, reason why, std::uint32_t tag) noexcept {
     if (index < field_fault_.index) field_fault_ = {index, why, tag};
   }
@@ -218,17 +226,22 @@ class validator {
       note(i, reason::tag_specified_without_value, fr.tag);
       return false;
     }
-    if (te.checks == 0) return true;  // value_format::any, enum_kind::none (and undefined tags)
+    if (te.checks() == 0) return true;  // value_format::any, enum_kind::none (and undefined tags)
     const std::string_view v = m_.value(fr);
     if (o.check_data_format && !format_ok(te.format(), v)) {
       note(i, reason::incorrect_data_format, fr.tag);
       return false;
     }
-    // MsgType's own enumeration is not consulted: <messages> is what defines a MsgType (11).
-    if (o.check_enum_values && te.enums() != enum_kind::none && fr.tag != 35 &&
-        !d_.enum_allows(d_.field_by_id(te.id), v)) {
-      note(i, reason::value_out_of_range, fr.tag);
-      return false;
+    // (MsgType's own enumeration is left out of the tag table: <messages> defines MsgTypes, reason 11.)
+    if (o.check_enum_values && te.enums() != enum_kind::none) {
+      const field_info& f = d_.field_by_id(te.id());
+      const bool allowed = te.char_enum() && te.enums() == enum_kind::single
+                               ? v.size() == 1 && d_.char_enum_allows(f, static_cast<unsigned char>(v[0]))
+                               : d_.enum_allows(f, v);
+      if (!allowed) {
+        note(i, reason::value_out_of_range, fr.tag);
+        return false;
+      }
     }
     return true;
   }

@@ -106,17 +106,30 @@ struct field_info {
 static_assert(sizeof(field_info) == 16);
 
 // Per-tag entry of the dense tag table: everything the validator reads for
-// every field, in one 4-byte load (field_info holds the rest).
+// every field, packed in one 32-bit word so that one load yields it all
+// (field_info holds the rest).
+//
+//   bit 31      24 23      16 15                0
+//      +---------+----------+-------------------+
+//      | checks  |  flags   |     field id      |
+//      +---------+----------+-------------------+
+//   checks: value_format in bits 0..3, enum_kind in bits 4..5, bit 6 set when
+//   every enumerated value is one byte (field_info::flag_char_enum)
 struct tag_entry {
-  std::uint16_t id = 0xFFFF;  // field id, 0xFFFF when the tag is undefined
-  std::uint8_t flags = 0;     // field_info::flag_*
-  std::uint8_t checks = 0;    // value_format in bits 0..3, enum_kind in bits 4..5
+  std::uint32_t bits = 0xFFFF;  // undefined tag: id 0xFFFF, no flags, no checks
+  static constexpr std::uint32_t char_enum_bit = 1u << 30;
 
-  [[nodiscard]] static constexpr std::uint8_t pack(value_format f, enum_kind e) noexcept {
-    return static_cast<std::uint8_t>(static_cast<unsigned>(f) | static_cast<unsigned>(e) << 4);
+  [[nodiscard]] static constexpr tag_entry make(std::uint16_t id, std::uint8_t flags, value_format f,
+                                                enum_kind e) noexcept {
+    return {static_cast<std::uint32_t>(id) | static_cast<std::uint32_t>(flags) << 16 |
+            (static_cast<std::uint32_t>(f) | static_cast<std::uint32_t>(e) << 4) << 24};
   }
-  [[nodiscard]] constexpr value_format format() const noexcept { return static_cast<value_format>(checks & 15u); }
-  [[nodiscard]] constexpr enum_kind enums() const noexcept { return static_cast<enum_kind>(checks >> 4); }
+  [[nodiscard]] constexpr std::uint16_t id() const noexcept { return static_cast<std::uint16_t>(bits); }
+  [[nodiscard]] constexpr std::uint8_t flags() const noexcept { return static_cast<std::uint8_t>(bits >> 16); }
+  [[nodiscard]] constexpr std::uint8_t checks() const noexcept { return static_cast<std::uint8_t>(bits >> 24); }
+  [[nodiscard]] constexpr value_format format() const noexcept { return static_cast<value_format>(bits >> 24 & 15u); }
+  [[nodiscard]] constexpr enum_kind enums() const noexcept { return static_cast<enum_kind>(bits >> 28 & 3u); }
+  [[nodiscard]] constexpr bool char_enum() const noexcept { return bits & char_enum_bit; }
 };
 static_assert(sizeof(tag_entry) == 4);
 
@@ -256,7 +269,7 @@ class dictionary {
   // ---- fields -------------------------------------------------------------
   // Field id of `tag`, or no_field when the dictionary does not define it.
   [[nodiscard]] std::uint16_t field_id(std::uint32_t tag) const noexcept {
-    return tag < tags_.size() ? tags_[tag].id : no_field;
+    return tag < tags_.size() ? tags_[tag].id() : no_field;
   }
   [[nodiscard]] const field_info* field(std::uint32_t tag) const noexcept {
     const std::uint16_t id = field_id(tag);
@@ -280,6 +293,10 @@ class dictionary {
   [[nodiscard]] bool enum_allows(const field_info& f, std::string_view value) const noexcept;
   // Enumerated values of a field, in ascending byte order (empty when none).
   [[nodiscard]] std::span<const std::string_view> enum_values(std::uint32_t tag) const noexcept;
+  // The single-byte enumeration test behind enum_allows, for a field with flag_char_enum.
+  [[nodiscard]] bool char_enum_allows(const field_info& f, unsigned char c) const noexcept {
+    return (char_sets_[f.char_set * 4u + c / 64] >> (c % 64) & 1u) != 0;
+  }
   // DATA fields and the Length fields that give their size, to pass to message::parse.
   [[nodiscard]] const data_field_table& data_fields() const noexcept { return data_table_; }
   [[nodiscard]] std::span<const data_field_pair> data_field_pairs() const noexcept { return data_pairs_; }
@@ -418,7 +435,7 @@ inline bool dictionary::enum_allows(const field_info& f, std::string_view value)
     if (f.flags & field_info::flag_char_enum) {
       if (v.size() != 1) return false;
       const auto c = static_cast<unsigned char>(v[0]);
-      return (char_sets_[f.char_set * 4u + c / 64] >> (c % 64) & 1u) != 0;
+      return char_enum_allows(f, c);
     }
     // Binary search over the field's sorted values.
     std::uint32_t lo = f.enum_first, hi = f.enum_first + f.enum_count;
