@@ -1,0 +1,86 @@
+// The session core over the disk journal (store/session_journal.hpp): what a
+// restarted process sees is what the journal recovered.
+#include <catch2/catch.hpp>
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "fixring/store/session_journal.hpp"
+#include "session_harness.hpp"
+
+using namespace fixring::test;
+namespace store = fixring::store;
+namespace codec = fixring::codec;
+
+static_assert(fixring::engine::session_store<store::session_journal>);
+
+namespace {
+using journal_session = session<store::session_journal, recording_sink, recording_handler>;
+
+struct temp_dir {
+  std::string path;
+  temp_dir() {
+    char tmpl[] = "/tmp/fixring-session-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+std::string in(std::string_view type, std::uint64_t seq, std::int64_t now, std::string_view body = "") {
+  return fix("8=FIX.4.4|35=" + std::string(type) + "|34=" + std::to_string(seq) + "|49=TW44|52=" + timestamp(now) +
+             "|56=ISLD|" + std::string(body));
+}
+
+void feed(journal_session& s, const std::string& bytes, std::int64_t now) {
+  REQUIRE(s.on_bytes({bytes.data(), bytes.size()}, now) == bytes.size());
+}
+
+store::session_journal open_journal(const std::string& dir, std::int64_t now) {
+  store::journal_options o;
+  o.session_name = "ISLD-TW44";
+  o.segment_bytes = 1u << 20;
+  o.index_capacity = 4096;
+  auto r = store::session_journal::open(dir, o, now);
+  REQUIRE(r);
+  return std::move(r).value();
+}
+}  // namespace
+
+TEST_CASE("a session restarted over the disk journal continues its sequences and serves resends") {
+  temp_dir dir;
+  session_config cfg;
+  cfg.sender_comp_id = "ISLD";
+  cfg.target_comp_id = "TW44";
+  std::int64_t now = t0_ns;
+  {
+    auto journal = open_journal(dir.path, now);
+    recording_sink sink;
+    recording_handler handler;
+    auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
+    s->on_connected(now);
+    feed(*s, in("A", 1, now, "98=0|108=30|"), now);
+    REQUIRE(s->status() == session_status::active);
+    REQUIRE(s->send("D", [](codec::encoder& e) noexcept { e.add(11, "BEFORE"); }, now) == send_result::sent);
+    feed(*s, in("0", 2, now), now);
+    CHECK(sink.sent.size() == 2);
+  }  // process ends: session and journal gone
+  now += 60 * sec;
+  auto journal = open_journal(dir.path, now);
+  recording_sink sink;
+  recording_handler handler;
+  auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
+  CHECK(s->next_outbound_seq() == 3);
+  CHECK(s->next_inbound_seq() == 3);
+  s->on_connected(now);
+  feed(*s, in("A", 3, now, "98=0|108=30|"), now);
+  REQUIRE(sink.sent.size() == 1);
+  CHECK(norm(sink.sent[0]) == expect("FIX.4.4", "35=A|34=3|49=ISLD|52=@|56=TW44|98=0|108=30|"));
+  feed(*s, in("2", 4, now, "7=1|16=0|"), now);
+  REQUIRE(sink.sent.size() == 4);
+  CHECK(norm(sink.sent[1]) == expect("FIX.4.4", "35=4|34=1|43=Y|49=ISLD|52=@|56=TW44|122=@|36=2|123=Y|"));
+  CHECK(norm(sink.sent[2]) == expect("FIX.4.4", "35=D|34=2|43=Y|49=ISLD|52=@|56=TW44|122=@|11=BEFORE|"));
+  CHECK(norm(sink.sent[3]) == expect("FIX.4.4", "35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=4|123=Y|"));
+  CHECK(s->next_inbound_seq() == 5);
+}
