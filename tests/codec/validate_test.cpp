@@ -335,3 +335,37 @@ TEST_CASE("validate allocates nothing, for good and for faulty messages") {
   CHECK(a == ok);
   CHECK(b == fault(r::required_tag_missing, 11));
 }
+
+TEST_CASE("UTCTimestamp format checks agree with the timestamp parser for every one-byte change") {
+  // validate() checks the form without computing the instant; parse_utc_timestamp
+  // is the reference. Mutate each byte of timestamps of every precision.
+  const std::string base = h("D") + "11=ID|21=1|38=100|40=1|54=1|55=INTC|60=";
+  const std::string samples[] = {"20240229-23:59:60", "20260101-12:00:00.123", "20261231-00:00:00.123456",
+                                 "20260430-09:30:00.123456789"};
+  const std::string replacements = "0123459:-.a /";
+  std::size_t compared = 0;
+  for (const std::string& ts : samples) {
+    for (std::size_t pos = 0; pos < ts.size(); ++pos) {
+      for (char c : replacements) {
+        std::string t = ts;
+        t[pos] = c;
+        utc_timestamp parsed;
+        const bool want = parse_utc_timestamp(t, parsed);
+        const validation_result v = check(base + t + "|");
+        INFO(t);
+        CHECK(v.ok() == want);
+        if (!want) CHECK(v == fault(r::incorrect_data_format, 60));
+        ++compared;
+      }
+    }
+    for (std::size_t cut = 1; cut < ts.size(); ++cut) {
+      utc_timestamp parsed;
+      const std::string t = ts.substr(0, cut);
+      CHECK(check(base + t + "|").ok() == parse_utc_timestamp(t, parsed));
+    }
+  }
+  CHECK(compared > 1000);
+  CHECK(check(base + "20260230-12:00:00|") == fault(r::incorrect_data_format, 60));  // no 30 February
+  CHECK(check(base + "20250229-12:00:00|") == fault(r::incorrect_data_format, 60));  // not a leap year
+  CHECK(check(base + "20260101-24:00:00|") == fault(r::incorrect_data_format, 60));
+}

@@ -21,9 +21,9 @@
 // Layout of the lookup tables (all built once by the loader):
 //
 //   tag ──tags_──> tag_entry (field id, flags, format) ──fields_──> field_info (type, enums)
-//                          │
-//                          └── bit in message_def::allowed / ::required bitsets
-//   MsgType ──msg_index_──> message_def ──groups──> (NumInGroup tag, group id)
+//                      │
+//                      └── field id = bit in message_def::allowed / ::required bitsets
+//   MsgType ──one_char_types_ / two_char_types_──> message_def ──groups──> (NumInGroup tag, group id)
 //   group id ──groups_──> group_def ──members──> group_member (tag, nested group)
 //                                   └─slots────> open-addressed tag -> member index
 //
