@@ -814,3 +814,52 @@ TEST_CASE("without a validator that spots it, a garbled field is discarded silen
   CHECK(h.s->next_inbound_seq() == 2);
   CHECK(h.s->stats().garbled_discarded == 1);
 }
+
+TEST_CASE("a NextExpectedMsgSeqNum beyond what we sent ends the session with a Logout") {
+  harness<> h;
+  h.make().on_connected(h.now);
+  h.receive("A", 1, "98=0|108=30|789=9|");
+  REQUIRE(h.sent().size() == 2);
+  CHECK(h.sent()[1] == E("35=5|34=2|49=ISLD|52=@|56=TW44|58=NextExpectedMsgSeqNum too high|"));
+  CHECK(h.s->status() == session_status::logging_out);
+  CHECK(h.s->last_error() == session_error::next_expected_too_high);
+}
+
+TEST_CASE("application API: request resend, heartbeat and test request") {
+  harness<> h;
+  h.given_logged_on();
+  CHECK(h.s->request_resend(5, 0, h.now) == send_result::sent);
+  CHECK(h.s->send_heartbeat({}, h.now) == send_result::sent);
+  CHECK(h.s->send_test_request("T1", h.now) == send_result::sent);
+  const auto out = h.sent();
+  REQUIRE(out.size() == 3);
+  CHECK(out[0] == E("35=2|34=2|49=ISLD|52=@|56=TW44|7=5|16=0|"));
+  CHECK(out[1] == E("35=0|34=3|49=ISLD|52=@|56=TW44|"));
+  CHECK(out[2] == E("35=1|34=4|49=ISLD|52=@|56=TW44|112=T1|"));
+  CHECK(h.s->stats().resend_requests_sent == 1);
+  CHECK(h.s->stats().heartbeats_sent == 1);
+  CHECK(h.s->stats().test_requests_sent == 1);
+}
+
+TEST_CASE("next_deadline_ns tells the driver when the next timer is due") {
+  harness<> h;
+  h.make().on_connected(h.now);
+  CHECK(h.s->next_deadline_ns() == h.now + h.cfg.logon_timeout_ns);
+  h.receive("A", 1, "98=0|108=30|");
+  CHECK(h.s->next_deadline_ns() == h.now + 30 * sec);
+  h.advance(30 * sec);  // heartbeat sent
+  CHECK(h.s->next_deadline_ns() == t0_ns + 36 * sec);  // TestRequest due at 1.2 x
+}
+
+TEST_CASE("after an initiator's reset Logon is answered, a later peer reset is answered again") {
+  harness<> h(session_role::initiator);
+  h.cfg.reset_on_logon = true;
+  h.make().on_connected(h.now);
+  h.receive("A", 1, "98=0|108=30|141=Y|");
+  REQUIRE(h.s->status() == session_status::active);
+  h.receive("0", 2);
+  h.clear();
+  h.receive("A", 1, "98=0|108=30|141=Y|");
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|141=Y|"));
+}

@@ -773,6 +773,7 @@ class session {
       in_sync_789 = our_logon_seq;  // the initiator had not seen our answer yet
       (void)send_logon(now_ns, peer_reset);
     }
+    sent_reset_ = false;  // a reset asked for in our Logon is answered by this one
     set_status(session_status::active, session_error::none);
     if (seq > expected) on_too_high(m, seq, true, now_ns);
     std::uint64_t next_expected = 0;
