@@ -161,7 +161,8 @@ store_status session_journal::roll(bool seal_active) noexcept {
   const format::sequence_state st{next_outbound_, next_inbound_};
   std::memcpy(active_base_ + write_offset_ + format::record_header_bytes, &st, sizeof st);
   publish(format::record_kind::segment_start, format::direction::none, 0, sizeof st, 0, now_ns);
-  apply_retention(now_ns);
+  // Retention is left to maintain(): unmapping and unlinking a segment costs
+  // milliseconds, which the append that happened to roll must not pay.
   return last_status_ = store_status::ok;
 }
 
@@ -236,7 +237,7 @@ store_status session_journal::maintain(std::int64_t now_ns) noexcept {
       result = store_status::io_error;
     }
   }
-  if (retain_max_age_ns_ > 0) apply_retention(now_ns);
+  apply_retention(now_ns);
   return result;
 }
 

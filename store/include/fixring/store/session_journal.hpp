@@ -65,6 +65,8 @@ struct journal_options {
   std::uint64_t segment_bytes = std::uint64_t{64} << 20;  // capacity of each new segment file
   durability sync = durability::none;
   std::int64_t sync_interval_ns = 10'000'000;        // for durability::interval
+  // Retention, applied by maintain() and open(): whole segments, oldest first,
+  // never the one being written.
   std::uint64_t retain_max_bytes = 0;                // 0: keep all; else delete oldest segments beyond it
   std::int64_t retain_max_age_ns = 0;                // 0: keep all; else delete segments older than it
   std::uint64_t index_capacity = std::uint64_t{1} << 27;  // outbound MsgSeqNums indexed per epoch
@@ -168,7 +170,8 @@ class session_journal {
   // Off the hot path, from the owner's loop: fdatasync for durability::interval
   // when due; once the active segment is half full, prepares the next one
   // (allocated and pre-faulted) so the roll on the hot path only renames it;
-  // retention by age. Returns io_error if a sync failed, no_space if the next
+  // retention by size and age (also applied on open; never on the hot path).
+  // Returns io_error if a sync failed, no_space if the next
   // segment cannot be allocated (the current one still takes records).
   [[nodiscard]] store_status maintain(std::int64_t now_ns) noexcept;
   // fdatasync now, whatever the durability setting.
