@@ -79,7 +79,10 @@ struct sim_app {
     next_expected_id = id + 1;
   }
   bool authenticate_logon(const codec::message&) noexcept { return true; }
-  void on_status(session_status, session_error) noexcept {}
+  std::uint64_t heartbeat_timeouts = 0;
+  void on_status(session_status, session_error e) noexcept {
+    if (e == session_error::heartbeat_timeout) ++heartbeat_timeouts;
+  }
 };
 
 using sim_session = session<memory_store, sim_sink, sim_app>;
@@ -112,7 +115,7 @@ struct sim {
   // What the chaos did, summed over the run (proves the run was not benign).
   struct counters {
     std::uint64_t disconnects = 0, restarts = 0, garbled = 0, replays = 0, cuts = 0, gaps = 0, resent = 0,
-                  duplicates_dropped = 0, back_pressured = 0;
+                  duplicates_dropped = 0, back_pressured = 0, stalls = 0, heartbeat_timeouts = 0;
   } done;
 
   sim(std::uint64_t seed, memory_store& init_store, memory_store& acc_store)
@@ -197,6 +200,14 @@ struct sim {
     reconnect_at = now + between(100 * ms, 1500 * ms);
   }
 
+  // The link stops delivering in one direction for longer than the
+  // disconnect_permille of HeartBtInt: TestRequest, then heartbeat timeout.
+  void stall(pipe& p) {
+    ++done.stalls;
+    log("link stalls");
+    p.last_at_ns = std::max(p.last_at_ns, now) + between(3 * sec, 7 * sec);
+  }
+
   void restart(endpoint& e) {
     log(std::string("restart ") + e.name);
     ++done.restarts;
@@ -269,6 +280,7 @@ struct sim {
       if (chance(0.15)) app_send(init);
       if (chance(0.15)) app_send(acc);
       if (chance(0.0015)) disconnect("link dropped");
+      if (chance(0.0005)) stall(chance(0.5) ? i_to_a : a_to_i);
       if (chance(0.0005)) restart(init);
       if (chance(0.0005)) restart(acc);
       if (chance(0.0005) && init.s->status() == session_status::active) (void)init.s->logout("sim", now);
@@ -308,6 +320,7 @@ struct sim {
     }
     collect(init);
     collect(acc);
+    done.heartbeat_timeouts = init.app.heartbeat_timeouts + acc.app.heartbeat_timeouts;
     if (!error.empty()) return error;
     if (!settled()) {
       return "did not settle: initiator " + std::string(to_string(init.s->status())) + " sent " +
@@ -362,13 +375,16 @@ TEST_CASE("simulation: every application message delivered exactly once, in orde
     total.resent += d.resent;
     total.duplicates_dropped += d.duplicates_dropped;
     total.back_pressured += d.back_pressured;
+    total.stalls += d.stalls;
+    total.heartbeat_timeouts += d.heartbeat_timeouts;
   }
   CHECK(messages > 0);
   auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf(
       "simulation: %llu seeds from %llu, %llu application messages delivered exactly once in order\n"
-      "  chaos: %llu disconnects (%llu mid-message), %llu restarts, %llu garbled, %llu replayed, %llu back-pressured\n"
+      "  chaos: %llu disconnects (%llu mid-message), %llu restarts, %llu garbled, %llu replayed, %llu back-pressured,"
+      " %llu stalls (%llu heartbeat timeouts)\n"
       "  recovery: %llu gaps detected, %llu messages resent, %llu duplicates dropped\n",
       u(count), u(first), u(messages), u(total.disconnects), u(total.cuts), u(total.restarts), u(total.garbled),
-      u(total.replays), u(total.back_pressured), u(total.gaps), u(total.resent), u(total.duplicates_dropped));
+      u(total.replays), u(total.back_pressured), u(total.stalls), u(total.heartbeat_timeouts), u(total.gaps), u(total.resent), u(total.duplicates_dropped));
 }
