@@ -36,6 +36,7 @@
 #include "fixring/codec/dictionary.hpp"
 #include "fixring/codec/validate.hpp"
 #include "fixring/engine/routing.hpp"
+#include "fixring/engine/session/dictionary_validator.hpp"
 #include "fixring/engine/session/memory_store.hpp"
 #include "fixring/engine/session/session.hpp"
 
@@ -187,21 +188,7 @@ struct connection {
   std::vector<std::string> out; // messages the acceptor sent, not yet read
 };
 
-// Adapts the codec's dictionary validation to the session's validator concept.
-struct dictionary_validator {
-  const codec::dictionary* dict = nullptr;
-  codec::validation_options opts;
-  [[nodiscard]] engine::validation_result validate(const codec::message& m) const noexcept {
-    const codec::validation_result r = codec::validate(*dict, m, opts);
-    if (r.ok()) return {};
-    return {static_cast<engine::reject_reason>(static_cast<std::uint8_t>(r.reason)), r.ref_tag};
-  }
-  // For messages the parser calls garbled because a tag is not a positive number
-  // ("0=", "-1="): the suite expects Reject(0) naming that tag, not silence.
-  [[nodiscard]] bool find_invalid_tag(std::string_view bytes, std::int64_t& tag) const noexcept {
-    return codec::find_invalid_tag_number(bytes, tag);
-  }
-};
+using engine::dictionary_validator;
 
 struct acceptor;
 
@@ -311,8 +298,9 @@ struct acceptor {
       s.store = std::make_unique<engine::memory_store>(std::size_t{1} << 20, 4096);
       s.snk = std::make_unique<sink>(sink{this, static_cast<int>(slots.size() - 1)});
       s.app = std::make_unique<echo_app>();
-      dictionary_validator v{dicts.at(d.dict), {}};
-      v.opts.check_fields_have_values = d.fields_have_values;
+      codec::validation_options opts;
+      opts.check_fields_have_values = d.fields_have_values;
+      const dictionary_validator v(*dicts.at(d.dict), opts);
       s.sess = std::make_unique<session_t>(cfg, *s.store, *s.snk, *s.app, v);
       s.app->session = s.sess.get();
     }
