@@ -347,6 +347,9 @@ TEST_CASE("UTCTimestamp format checks agree with the timestamp parser for every 
   for (const std::string& ts : samples) {
     for (std::size_t pos = 0; pos < ts.size(); ++pos) {
       for (char c : replacements) {
+        // The reference parser computes ns since 1970 in int64, which only spans
+        // the years 1678..2261: keep the century's digits as they are.
+        if (pos < 2 && c >= '0' && c <= '9') continue;
         std::string t = ts;
         t[pos] = c;
         utc_timestamp parsed;
