@@ -62,3 +62,35 @@ TEST_CASE("inbound in-sequence application message and outbound send allocate no
   CHECK(handler.app_messages == orders.size());
   CHECK(sink.messages == 1 + orders.size());
 }
+
+TEST_CASE("a gap filled from the queue and a resend served from the store allocate nothing") {
+  session_config cfg;
+  cfg.sender_comp_id = "ISLD";
+  cfg.target_comp_id = "TW44";
+  memory_store store{std::size_t{1} << 20, 1024};
+  counting_sink sink;
+  counting_handler handler;
+  auto s = std::make_unique<session<memory_store, counting_sink, counting_handler>>(cfg, store, sink, handler);
+  std::int64_t now = t0_ns;
+  s->on_connected(now);
+  const auto msg = [&](std::string_view type, int seq, std::string_view body) {
+    return fix("8=FIX.4.4|35=" + std::string(type) + "|34=" + std::to_string(seq) + "|49=TW44|52=" + timestamp(now) +
+               "|56=ISLD|" + std::string(body));
+  };
+  const std::string logon = msg("A", 1, "98=0|108=30|");
+  REQUIRE(s->on_bytes({logon.data(), logon.size()}, now) == logon.size());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(s->send("D", [](codec::encoder& e) noexcept { e.add(11, "ORD"); }, now) == send_result::sent);
+  // Arrival order 4, 5, 2, 3: a gap, two queued, then filled.
+  std::vector<std::string> inbound = {msg("D", 4, "11=c|"), msg("D", 5, "11=d|"), msg("D", 2, "11=a|"),
+                                      msg("D", 3, "11=b|"), msg("2", 6, "7=1|16=0|")};
+  const std::uint64_t sent_before = sink.messages;
+
+  alloc_scope counted;
+  for (const std::string& m : inbound) (void)s->on_bytes({m.data(), m.size()}, now);
+  CHECK(counted.allocations() == 0);
+  CHECK(handler.app_messages == 4);
+  CHECK(s->next_inbound_seq() == 7);
+  // ResendRequest sent for the gap, then Logon gap-filled, five orders resent, and the ResendRequest gap-filled.
+  CHECK(sink.messages - sent_before == 1 + 1 + 5 + 1);
+}
