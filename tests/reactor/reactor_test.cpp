@@ -37,8 +37,16 @@ bool is_server(const std::vector<conn_id>& servers, conn_id c) {
 }  // namespace
 
 TEST_CASE("echo over loopback returns the bytes in order", "[reactor]") {
+  // Every poll mode with every way of getting completions posted.
+  const auto mode = GENERATE(rx::poll_mode::busy, rx::poll_mode::idle);
+  const auto completion =
+      GENERATE(rx::completion_mode::peek, rx::completion_mode::defer_taskrun);
+  CAPTURE(static_cast<int>(mode), static_cast<int>(completion));
+  auto cfg = small_config();
+  cfg.mode = mode;
+  cfg.completion = completion;
   recording_handler h;
-  auto r = make_reactor_or_skip(h, small_config());
+  auto r = make_reactor_or_skip(h, cfg);
   std::vector<conn_id> servers;
   const std::uint16_t port = listen_echo(*r, h, &servers);
   h.data_hook = [&](conn_id c, std::span<const char> d) -> std::size_t {

@@ -14,16 +14,23 @@
 //      stop() is noticed)
 //
 // How busy mode gets completions posted without blocking. Measured on this
-// machine (kernel 6.18, 2 shared cores, loopback echo of 64-byte messages,
-// client and server reactors pinned to cores 0 and 1, 20,000 round trips,
-// tests/reactor/rtt_probe; see the report for the command):
-//   completion_mode::peek            p50 20.3 us  p99 41.9 us  p99.9 70.6 us
-//   completion_mode::defer_taskrun   p50 21.5 us  p99 40.5 us  p99.9 60.5 us
-// The two are within noise of each other on this shared 2-core VM; peek is the
-// default because its idle spin makes no syscall (the kernel interrupts the
-// spinning thread to run completion task work) and it needs no single-issuer
-// thread binding. defer_taskrun is selectable.
-//
+// machine (kernel 6.18, 2 cores shared with other builds, load average ~5;
+// loopback echo of 64-byte messages, client and server reactors pinned to
+// cores 0 and 1, 20,000 round trips after warm-up, three runs of
+// `build-reactor/tests/reactor/reactor_rtt_probe --rounds 20000 --raw`):
+//   raw TCP, busy-polled recv()/send()      p50 13.4-14.0 us
+//   completion_mode::defer_taskrun          p50 15.2-15.8 us
+//   completion_mode::peek                   p50 24.5-25.3 us
+// (p99 and above were 10-40 ms in every row, including raw TCP: scheduler
+// preemption by the other processes on the two cores, not the transport.)
+// With peek, the kernel has to interrupt the spinning thread (task-work
+// signal) for each completion; with DEFER_TASKRUN the loop's own
+// io_uring_submit_and_get_events runs the completion work inline, one cheap
+// syscall per iteration and no interrupt. defer_taskrun is therefore the
+// default; peek stays selectable (no syscall when idle, no single-issuer rule).
+// Under defer_taskrun the first thread that polls becomes the only thread
+// allowed to submit: poll the reactor from one thread only.
+
 // Receive path: one multishot recv per connection into the shared
 // provided-buffer ring; re-armed when a CQE arrives without IORING_CQE_F_MORE.
 // The handler's on_data sees the kernel buffer directly when the connection
@@ -43,8 +50,9 @@
 // connect() (DNS for non-numeric hosts) and TLS connection setup allocate.
 //
 // Thread contract: every member function is called on the reactor thread (the
-// one calling run()/poll_once()), or on any single thread before run() starts,
-// except stop(), which any thread may call. Handler callbacks run on the
+// one calling run()/poll_once(); with defer_taskrun the first thread to poll
+// stays the reactor thread for good), or on any single thread before the first
+// poll, except stop(), which any thread may call. Handler callbacks run on the
 // reactor thread, may call any member function (send, close, connect,
 // add_timer, ...) and must not block.
 #pragma once
@@ -86,7 +94,7 @@ enum class poll_mode : std::uint8_t { busy, idle };
 
 struct reactor_config {
   poll_mode mode = poll_mode::busy;
-  completion_mode completion = completion_mode::peek;
+  completion_mode completion = completion_mode::defer_taskrun;  // measured, see top
   int cpu = -1;                           // pin run()'s thread to this CPU; -1: no pinning
   std::uint32_t max_connections = 64;     // connection slots (accepted + connected)
   std::uint32_t max_listeners = 4;
@@ -159,14 +167,16 @@ concept reactor_handler = requires(H& h, conn_id c, const peer_address& peer, io
   { h.on_timer(t, now_ns) } -> std::same_as<void>;
 };
 
+// Handler must model reactor_handler. The check sits in create() rather than
+// on the class so a handler can hold a reactor<Handler>* while incomplete.
 template <class Handler>
-  requires reactor_handler<Handler>
 class reactor {
  public:
   // Builds a reactor or returns nullptr with err filled. Allocates every
   // buffer. Cold; any thread.
   [[nodiscard]] static std::unique_ptr<reactor> create(const reactor_config& cfg, Handler& handler,
                                                        setup_error& err) {
+    static_assert(reactor_handler<Handler>, "Handler lacks a reactor callback; see reactor_handler");
     std::unique_ptr<reactor> r(new reactor(cfg, handler));
     detail::ring_options ro;
     ro.sq_entries = cfg.sq_entries;
@@ -279,6 +289,9 @@ class reactor {
   [[nodiscard]] io_status run() noexcept {
     const io_status pin = detail::pin_current_thread(cfg_.cpu);
     if (!pin.ok()) return pin;
+    // Under defer_taskrun this makes the calling thread the ring's single issuer.
+    const io_status enabled = core_.enable_on_this_thread();
+    if (!enabled.ok()) return enabled;
     // relaxed: pairs with the relaxed store in stop(); the flag orders no data.
     while (!stop_requested_.load(std::memory_order_relaxed)) {
       (void)poll_once();
