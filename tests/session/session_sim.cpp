@@ -4,7 +4,9 @@
 // garbles bytes, replays a message already delivered, and restarts either side
 // from its store (memory_store, which outlives the session object as a journal
 // does). In-flight bytes die with their connection, so what was sent before a
-// reconnect arrives after newer messages, through the resend machinery.
+// reconnect arrives after newer messages, through the resend machinery; and
+// now and then the in-flight bytes of a dropped connection turn up late on the
+// next one (a reorder across reconnects).
 //
 // Invariants, checked for every seed:
 //   - every application message accepted by send() is delivered to the other
@@ -109,13 +111,15 @@ struct sim {
   bool chaos = true;
   std::int64_t reconnect_at = 0;
   pipe a_to_i, i_to_a;
+  std::deque<pipe::chunk> stale_a_to_i, stale_i_to_a;  // held back for the next connection
   endpoint init, acc;
   std::string error;
   bool trace = false;
   // What the chaos did, summed over the run (proves the run was not benign).
   struct counters {
     std::uint64_t disconnects = 0, restarts = 0, garbled = 0, replays = 0, cuts = 0, gaps = 0, resent = 0,
-                  duplicates_dropped = 0, back_pressured = 0, stalls = 0, heartbeat_timeouts = 0;
+                  duplicates_dropped = 0, back_pressured = 0, stalls = 0, heartbeat_timeouts = 0,
+                  reordered = 0;
   } done;
 
   sim(std::uint64_t seed, memory_store& init_store, memory_store& acc_store)
@@ -186,6 +190,16 @@ struct sim {
     acc.s->on_connected(now);
     init.s->on_connecting(now);
     init.s->on_connected(now);
+    // Bytes of the previous connection, delivered late on this one (after
+    // newer messages such as the Logon): a reorder across reconnects.
+    for (pipe* p : {&i_to_a, &a_to_i}) {
+      std::deque<pipe::chunk>& late = p == &i_to_a ? stale_i_to_a : stale_a_to_i;
+      for (pipe::chunk& c : late) {
+        c.at_ns = p->last_at_ns = std::max(p->last_at_ns, now + between(10 * ms, 300 * ms));
+        p->chunks.push_back(std::move(c));
+      }
+      late.clear();
+    }
   }
 
   void disconnect(const char* why) {
@@ -193,6 +207,11 @@ struct sim {
     connected = false;
     ++done.disconnects;
     log(std::string("disconnect: ") + why);
+    if (chaos && chance(0.1)) {
+      ++done.reordered;
+      stale_a_to_i = std::move(a_to_i.chunks);
+      stale_i_to_a = std::move(i_to_a.chunks);
+    }
     a_to_i.chunks.clear();
     i_to_a.chunks.clear();
     init.s->on_disconnected(now);
@@ -376,6 +395,7 @@ TEST_CASE("simulation: every application message delivered exactly once, in orde
     total.duplicates_dropped += d.duplicates_dropped;
     total.back_pressured += d.back_pressured;
     total.stalls += d.stalls;
+    total.reordered += d.reordered;
     total.heartbeat_timeouts += d.heartbeat_timeouts;
   }
   CHECK(messages > 0);
@@ -383,8 +403,8 @@ TEST_CASE("simulation: every application message delivered exactly once, in orde
   std::printf(
       "simulation: %llu seeds from %llu, %llu application messages delivered exactly once in order\n"
       "  chaos: %llu disconnects (%llu mid-message), %llu restarts, %llu garbled, %llu replayed, %llu back-pressured,"
-      " %llu stalls (%llu heartbeat timeouts)\n"
+      " %llu stalls (%llu heartbeat timeouts), %llu reconnects with stale bytes\n"
       "  recovery: %llu gaps detected, %llu messages resent, %llu duplicates dropped\n",
       u(count), u(first), u(messages), u(total.disconnects), u(total.cuts), u(total.restarts), u(total.garbled),
-      u(total.replays), u(total.back_pressured), u(total.stalls), u(total.heartbeat_timeouts), u(total.gaps), u(total.resent), u(total.duplicates_dropped));
+      u(total.replays), u(total.back_pressured), u(total.stalls), u(total.heartbeat_timeouts), u(total.reordered), u(total.gaps), u(total.resent), u(total.duplicates_dropped));
 }
