@@ -39,6 +39,7 @@
 #include "fixring/engine/session/dictionary_validator.hpp"
 #include "fixring/engine/session/memory_store.hpp"
 #include "fixring/engine/session/session.hpp"
+#include "../../tools/fixring-sim/apps.hpp"
 
 namespace fs = std::filesystem;
 using namespace fixring;
@@ -199,61 +200,39 @@ struct sink {
   void disconnect() noexcept;
 };
 
-// The suite's test application. Its calls into the session are defined after
-// session_t, which needs this type complete first.
+// The suite's test application (tools/fixring-sim/apps.hpp), answering through
+// the session with the acceptor's fake clock. Its calls into the session are
+// defined after session_t, which needs this type complete first.
 struct echo_app {
   void* session = nullptr;  // the session_t this application answers through
-  std::set<std::string> seen_cl_ord_ids;
+  sim::echo_responder responder;
 
-  static bool is_header_or_trailer(std::uint32_t tag) {
-    static const std::set<std::uint32_t> tags = {8,   9,   35,  34,  43,  49,  50,  52,  56,  57,  97,  115, 116,
-                                                 122, 128, 129, 142, 143, 144, 145, 369, 627, 1128, 1129, 1156,
-                                                 10,  89,  93,  90,  91,  212, 213, 347};
-    return tags.count(tag) != 0;
-  }
-  void echo(const codec::message& m, std::int64_t now_ns);
-  void business_reject(const codec::message& m, std::int64_t now_ns);
-
-  void on_app_message(const codec::message& m, std::int64_t now_ns) noexcept {
-    const std::string_view type = m.msg_type();
-    if (type == "D") {
-      char pr = 0;
-      const bool poss_resend = m.get_char(97, pr) && pr == 'Y';
-      const std::string id(m.get_or(11));
-      if (poss_resend && seen_cl_ord_ids.count(id)) return;
-      seen_cl_ord_ids.insert(id);
-      echo(m, now_ns);
-    } else if (type == "d") {
-      echo(m, now_ns);
-    } else {
-      business_reject(m, now_ns);
-    }
-  }
+  void on_app_message(const codec::message& m, std::int64_t now_ns) noexcept;
   bool authenticate_logon(const codec::message&) noexcept { return true; }
   void on_status(engine::session_status st, engine::session_error) noexcept {
-    if (st == engine::session_status::logged_out || st == engine::session_status::disconnected) seen_cl_ord_ids.clear();
+    if (st == engine::session_status::logged_out || st == engine::session_status::disconnected)
+      responder.on_session_down();
   }
 };
 
 using session_t = engine::session<engine::memory_store, sink, echo_app, dictionary_validator>;
 
-void echo_app::echo(const codec::message& m, std::int64_t now_ns) {
-  engine::header_fields h;
-  char pr = 0;
-  h.poss_resend = m.get_char(97, pr) && pr == 'Y';
-  std::vector<codec::field_ref> body;
-  for (const auto& f : m.fields())
-    if (!is_header_or_trailer(f.tag)) body.push_back(f);
-  std::stable_sort(body.begin(), body.end(), [](const auto& x, const auto& y) { return x.tag < y.tag; });
-  (void)static_cast<session_t*>(session)->send(
-      m.msg_type(), [&](codec::encoder& e) noexcept {
-        for (const auto& f : body) e.add(f.tag, m.value(f));
-      },
-      now_ns, h);
-}
+// The responder's view of a session: sends stamped with the fake clock.
+struct session_out {
+  session_t* s;
+  std::int64_t now_ns;
+  template <class BodyFn>
+  void send(std::string_view type, BodyFn&& body, const engine::header_fields& h) {
+    (void)s->send(type, std::forward<BodyFn>(body), now_ns, h);
+  }
+  void business_reject(const codec::message& m, std::uint32_t reason, std::string_view text) {
+    (void)s->send_business_reject(m, reason, text, now_ns);
+  }
+};
 
-void echo_app::business_reject(const codec::message& m, std::int64_t now_ns) {
-  (void)static_cast<session_t*>(session)->send_business_reject(m, 3, "Unsupported Message Type", now_ns);
+void echo_app::on_app_message(const codec::message& m, std::int64_t now_ns) noexcept {
+  session_out out{static_cast<session_t*>(session), now_ns};
+  responder.on_app_message(out, m);
 }
 
 struct session_slot {
