@@ -136,8 +136,11 @@ std::string render_json(const std::vector<summary>& systems, const run_context& 
 
 std::string render_svg(const std::vector<summary>& systems, const run_context& context) {
   // Plot area in SVG user units.
-  constexpr double width = 960, height = 600, left = 90, right = 30, top = 70, bottom = 80;
-  constexpr double plot_w = width - left - right, plot_h = height - top - bottom;
+  // The legend sits below the x axis, outside the plot, so it never hides a tail.
+  constexpr double width = 960, plot_bottom = 600, left = 90, right = 30, top = 70, bottom = 80;
+  constexpr double plot_w = width - left - right, plot_h = plot_bottom - top - bottom;
+  const double legend_h = 12 + 22.0 * static_cast<double>(systems.size());
+  const double height = plot_bottom + legend_h + 10;
   static const char* const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
   // x: decades of 1/(1-p); the last sample (max) sits at 1/(1-p) = n.
@@ -162,9 +165,10 @@ std::string render_svg(const std::vector<summary>& systems, const run_context& c
   };
 
   std::string out;
-  out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"600\" viewBox=\"0 0 960 600\" "
-         "font-family=\"sans-serif\" font-size=\"13\">\n";
-  out += "<rect width=\"960\" height=\"600\" fill=\"white\"/>\n";
+  const std::string h = format("%.0f", height);
+  out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"" + h + "\" viewBox=\"0 0 960 " + h +
+         "\" font-family=\"sans-serif\" font-size=\"13\">\n";
+  out += "<rect width=\"960\" height=\"" + h + "\" fill=\"white\"/>\n";
   out += "<text x=\"480\" y=\"28\" text-anchor=\"middle\" font-size=\"17\">fixring-latency: NewOrderSingle &#8594; "
          "ExecutionReport round trip by percentile</text>\n";
   out += "<text x=\"480\" y=\"50\" text-anchor=\"middle\" fill=\"#555\">" + escape_xml(context.mode) + "; " +
@@ -198,7 +202,7 @@ std::string render_svg(const std::vector<summary>& systems, const run_context& c
   }
   out += "<rect x=\"" + format("%.1f", left) + "\" y=\"" + format("%.1f", top) + "\" width=\"" + format("%.1f", plot_w) +
          "\" height=\"" + format("%.1f", plot_h) + "\" fill=\"none\" stroke=\"#333\"/>\n";
-  out += "<text x=\"" + format("%.1f", left + plot_w / 2) + "\" y=\"" + format("%.1f", height - 22) +
+  out += "<text x=\"" + format("%.1f", left + plot_w / 2) + "\" y=\"" + format("%.1f", plot_bottom - 22) +
          "\" text-anchor=\"middle\">percentile (log scale of 1/(1-p)); each line ends at its maximum</text>\n";
   out += "<text transform=\"translate(24," + format("%.1f", top + plot_h / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">round-trip latency, microseconds (log scale)</text>\n";
@@ -222,14 +226,13 @@ std::string render_svg(const std::vector<summary>& systems, const run_context& c
            "\" r=\"3.5\" fill=\"" + colour + "\"/>\n";
   }
 
-  // Legend, top left inside the plot.
-  const double legend_h = 12 + 22.0 * static_cast<double>(systems.size());
-  out += "<rect x=\"" + format("%.1f", left + 12) + "\" y=\"" + format("%.1f", top + 12) +
+  // Legend, below the axis title.
+  out += "<rect x=\"" + format("%.1f", left + 12) + "\" y=\"" + format("%.1f", plot_bottom) +
          "\" width=\"430\" height=\"" + format("%.1f", legend_h) + "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n";
   index = 0;
   for (const summary& s : systems) {
     const char* colour = colours[index % (sizeof(colours) / sizeof(colours[0]))];
-    const double y = top + 30 + 22.0 * static_cast<double>(index);
+    const double y = plot_bottom + 18 + 22.0 * static_cast<double>(index);
     ++index;
     out += "<line x1=\"" + format("%.1f", left + 22) + "\" x2=\"" + format("%.1f", left + 52) + "\" y1=\"" +
            format("%.1f", y - 4) + "\" y2=\"" + format("%.1f", y - 4) + "\" stroke=\"" + colour +
