@@ -19,7 +19,8 @@
 //
 // Session events go to stdout, one line each, flushed, so a test can wait on them:
 //   logon SESSION next_sender_seq=N next_target_seq=N
-//   logout SESSION
+//   logout SESSION                 (after a logon)
+//   disconnect SESSION             (a connection lost before any logon)
 //   resend-request sent|received SESSION begin=N end=N
 //   sequence-reset sent|received SESSION new_seq=N gap_fill=Y|N
 //   reject received SESSION ref_seq=N text=...
@@ -88,10 +89,21 @@ class peer_application : public FIX::Application {
     FIX::Session* session = FIX::Session::lookupSession(id);
     event("logon " + id.toString() + " next_sender_seq=" + std::to_string(session ? session->getExpectedSenderNum() : 0) +
           " next_target_seq=" + std::to_string(session ? session->getExpectedTargetNum() : 0));
+    {
+      std::lock_guard<std::mutex> lock(seen_mutex_);
+      logged_on_sessions_.insert(id.toString());
+    }
     logged_on.store(1);
   }
+  // QuickFIX also calls onLogout when a connection attempt fails before any
+  // logon; that is reported as a disconnect so "logout" always follows a "logon".
   void onLogout(const FIX::SessionID& id) override {
-    event("logout " + id.toString());
+    bool was_logged_on = false;
+    {
+      std::lock_guard<std::mutex> lock(seen_mutex_);
+      was_logged_on = logged_on_sessions_.erase(id.toString()) != 0;
+    }
+    event((was_logged_on ? "logout " : "disconnect ") + id.toString());
     logged_on.store(0);
   }
   void toAdmin(FIX::Message& message, const FIX::SessionID& id) override { admin_event(message, id, "sent"); }
@@ -164,8 +176,9 @@ class peer_application : public FIX::Application {
   bool echo_;
   std::string prefix_;
   std::uint64_t exec_id_ = 0;
-  std::mutex seen_mutex_;
+  std::mutex seen_mutex_;  // guards seen_ and logged_on_sessions_
   std::vector<bool> seen_;
+  std::set<std::string> logged_on_sessions_;
 };
 
 FIX::Message make_order(const std::string& cl_ord_id) {

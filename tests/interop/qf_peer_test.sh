@@ -65,6 +65,20 @@ EOF
 "$peer" --max-seconds 90 "$work/acceptor.cfg" echo > "$work/acceptor.out" 2> "$work/acceptor.err" &
 acceptor_pid=$!
 
+# Start the initiator only once the acceptor listens: an early connection would
+# be dropped and the retry would log on with sequence number 2, not 1.
+python3 - "$port" <<'EOF' || fail "the acceptor did not listen on port $port"
+import sys, time
+port = ":%04X" % int(sys.argv[1])
+for _ in range(500):
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    if any(row[1].endswith(port) and row[3] == "0A" for row in rows):
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit(1)
+EOF
+
 # 1. logon, 1000 orders, logout
 "$peer" --max-seconds 30 "$work/initiator.cfg" orders 1000 > "$work/run1.out" 2> "$work/run1.err" ||
   fail "the first initiator run did not get its 1000 ExecutionReports"
