@@ -62,6 +62,7 @@ class echo_application : public FIX::Application {
     // Pairs with the initiator's release store of stream_phase, made after the
     // last round trip's reply arrived.
     if (shared_.stream_phase.load(std::memory_order_acquire) != 0) {
+      // Relaxed: only this thread writes stream_received.
       const std::uint64_t n = shared_.stream_received.load(std::memory_order_relaxed) + 1;
       if (n == stream_count_) shared_.stream_done_ns.store(now_ns(), std::memory_order_release);
       // Pairs with the initiator's acquire load of stream_received.
