@@ -168,7 +168,7 @@ journal_result<mapped_segment> map_segment_readonly(const segment_entry& entry) 
   journal_error e = check_segment_header(entry.path, head, seen, entry.index);
   if (e.code != journal_errc::ok) return e;
   std::memcpy(&s.header, head, sizeof s.header);
-  void* p = ::mmap(nullptr, s.header.capacity_bytes, PROT_READ, MAP_SHARED, s.fd.get(), 0);
+  void* p = ::mmap(nullptr, s.header.capacity_bytes, PROT_READ, MAP_SHARED | MAP_POPULATE, s.fd.get(), 0);
   if (p == MAP_FAILED)
     return journal_error{journal_errc::io_error, entry.path + ": mmap failed: " + errno_text(errno), entry.path};
   s.map = detail::mapping(p, s.header.capacity_bytes);

@@ -377,7 +377,7 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
     }
     if (j.session_name_.empty()) j.session_name_.assign(h.session_name, strnlen(h.session_name, sizeof h.session_name));
     seg.created_ns = h.created_ns;
-    void* p = ::mmap(nullptr, h.capacity_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, seg.fd.get(), 0);
+    void* p = ::mmap(nullptr, h.capacity_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, seg.fd.get(), 0);
     if (p == MAP_FAILED) return sys_error(e.path, "cannot map segment", errno);
     seg.map = detail::mapping(p, h.capacity_bytes);
     ::madvise(p, h.capacity_bytes, MADV_SEQUENTIAL);
