@@ -58,6 +58,17 @@ TEST_CASE("acceptor disconnects silently on an invalid Logon") {
   CHECK(h.s->last_error() == session_error::invalid_logon);
 }
 
+TEST_CASE("a first message that is not well formed gets a silent disconnect") {
+  harness<> h;
+  h.make().on_connected(h.now);
+  std::string logon = h.msg("A", 1, "98=0|108=30|");
+  logon.replace(logon.find("9="), 4, "9=40");  // BodyLength wrong
+  (void)h.s->on_bytes({logon.data(), logon.size()}, h.now);
+  CHECK(h.sink.sent.empty());
+  CHECK(h.sink.disconnects == 1);
+  CHECK(h.s->last_error() == session_error::invalid_logon);
+}
+
 TEST_CASE("FIXT Logon requires DefaultApplVerID and the answer carries it") {
   harness<> h(session_role::acceptor, "FIXT.1.1");
   h.cfg.default_appl_ver_id = "9";

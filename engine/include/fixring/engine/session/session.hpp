@@ -167,21 +167,30 @@ class session {
 
   // Frames and handles every complete message at the front of `data`; returns
   // the number of bytes consumed. The caller keeps the rest (an incomplete
-  // message) and offers it again with more bytes. Invalid or garbled messages
-  // are discarded silently and consume no MsgSeqNum.
+  // message) and offers it again with more bytes. Once logged on, invalid or
+  // garbled messages are discarded silently and consume no MsgSeqNum; before
+  // that, the first message must be a well-formed Logon (otherwise: silent
+  // disconnect, session_error::invalid_logon). Stops early, with bytes left,
+  // when the session stops taking input (a disconnect was requested).
   std::size_t on_bytes(std::span<const char> data, std::int64_t now_ns) noexcept {
     std::size_t pos = 0;
-    while (pos < data.size()) {
+    while (pos < data.size() && accepting_input()) {
       const codec::frame_result f = codec::frame(data.data() + pos, data.size() - pos, cfg_.frame_limits);
       if (f.status == codec::frame_status::incomplete) break;
       if (f.status == codec::frame_status::invalid) {
         ++stats_.garbled_discarded;
         pos += f.size_bytes;
+        if (awaiting_logon()) fail(session_error::invalid_logon);
         continue;
       }
       const std::string_view bytes(data.data() + pos, f.size_bytes);
       pos += f.size_bytes;
       if (parse_msg_.parse(bytes, f.body_offset, data_fields()) != codec::parse_error::none) {
+        if (awaiting_logon()) {
+          ++stats_.garbled_discarded;
+          fail(session_error::invalid_logon);
+          break;
+        }
         on_garbled(bytes, now_ns);
         if (!accepting_input()) break;
         continue;
@@ -377,6 +386,9 @@ class session {
            status_ == session_status::active || status_ == session_status::logging_out;
   }
   [[nodiscard]] bool can_send_admin() const noexcept { return accepting_input(); }
+  [[nodiscard]] bool awaiting_logon() const noexcept {
+    return status_ == session_status::connected || status_ == session_status::logging_in;
+  }
 
   // Protocol failure: disconnect, status error(reason).
   void fail(session_error e) noexcept {
