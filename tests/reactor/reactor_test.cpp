@@ -292,6 +292,62 @@ TEST_CASE("a closed connection gets no more data and its reused slot has a new g
   ::close(lfd);
 }
 
+TEST_CASE("close sends everything queued before the connection ends", "[reactor]") {
+  recording_handler h;
+  auto r = make_reactor_or_skip(h, small_config());
+  std::uint16_t port = 0;
+  const int lfd = raw_listen(port);
+  auto cr = r->connect("127.0.0.1", port);
+  REQUIRE(cr.ok());
+  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
+  const int peer = ::accept(lfd, nullptr, nullptr);
+  const std::string payload(40000, 'L');  // more than one send completion's worth
+  REQUIRE(r->send(cr.id, as_span(payload)) == send_result::ok);
+  REQUIRE(r->close(cr.id));
+  CHECK(r->send(cr.id, as_span("late")) == send_result::closed);
+  std::string got;
+  bool eof = false;
+  REQUIRE(poll_until(*r, [&] {
+    char buf[8192];
+    const ssize_t k = ::recv(peer, buf, sizeof buf, MSG_DONTWAIT);
+    if (k > 0) got.append(buf, static_cast<std::size_t>(k));
+    if (k == 0) eof = true;
+    return eof && h.closed.size() == 1;
+  }));
+  CHECK(got == payload);
+  CHECK(h.closed[0].second.kind == io_kind::local_close);
+  ::close(peer);
+  ::close(lfd);
+}
+
+TEST_CASE("an inbound connection the handler rejects is closed without further callbacks",
+          "[reactor]") {
+  recording_handler h;
+  auto r = make_reactor_or_skip(h, small_config());
+  auto lr = r->listen("127.0.0.1", 0);
+  REQUIRE(lr.ok());
+  h.accept_hook = [](conn_id, const rx::peer_address& peer) {
+    char text[64];
+    peer.format(text, sizeof text);
+    CHECK(std::string_view(text).substr(0, 10) == "127.0.0.1:");
+    return false;
+  };
+  const int fd = raw_connect(lr.port);
+  raw_write_all(fd, "8=FIX.4.2|");
+  bool eof = false;
+  REQUIRE(poll_until(*r, [&] {
+    char buf[16];
+    const ssize_t k = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    eof = k == 0 || (k < 0 && errno == ECONNRESET);
+    return eof;
+  }));
+  CHECK(r->stats().accepts_rejected == 1);
+  CHECK(h.accepted.empty());
+  CHECK(h.data_calls.empty());
+  CHECK(h.closed.empty());
+  ::close(fd);
+}
+
 TEST_CASE("user_data packs operation, slot and generation and unpacks them exactly",
           "[reactor]") {
   namespace d = rx::detail;

@@ -128,8 +128,13 @@ io_status uring_core::enable_on_this_thread() noexcept {
   return {};
 }
 
-uring_core::~uring_core() {
+void uring_core::exit_ring() noexcept {
   if (initialised_) io_uring_queue_exit(&ring);
+  initialised_ = false;
+}
+
+uring_core::~uring_core() {
+  exit_ring();
   if (buf_ring_ != nullptr) ::munmap(buf_ring_, buf_ring_bytes_);
   if (buffers_ != nullptr) ::munmap(buffers_, buffers_total_bytes_);
 }

@@ -141,6 +141,7 @@ struct reactor_stats {
   std::uint64_t ring_records_sent = 0;
   std::uint64_t ring_records_to_closed = 0; // ring records whose conn_id was closed (counted, dropped)
   std::uint64_t recv_rearms = 0;
+  std::uint64_t listeners_failed = 0;       // multishot accept ended with a permanent error
 };
 
 // What a handler provides. All callbacks run on the reactor thread with the
@@ -198,6 +199,10 @@ class reactor {
   // Closes every socket without callbacks. Reactor thread (or after run()
   // returned).
   ~reactor() {
+    // Tear the ring down first: it cancels every request still pointing into
+    // send queues, carry buffers or connect addresses owned by members that
+    // are destroyed before core_ would be.
+    core_.exit_ring();
     for (auto& c : conns_) {
       if (c.fd >= 0) ::close(c.fd);
     }
@@ -276,8 +281,14 @@ class reactor {
   }
 
   // Attaches a ring another thread produces into; records carry the
-  // destination conn_id as their tag. At most max_rings. Reactor thread or
-  // before run(). Returns false when full.
+  // destination conn_id as their tag (publish(size, conn_id)). At most
+  // max_rings. Reactor thread or before run(). Returns false when full.
+  // Each iteration takes up to ring_drain_batch records per ring, in order.
+  // A record whose connection is back-pressured stays at the head of its ring
+  // (so the producer sees "full" instead of a silent drop) and holds the
+  // records behind it: give each producer one ring per connection when
+  // connections must not wait for each other. Records for a closed conn_id
+  // are dropped and counted in stats().ring_records_to_closed.
   [[nodiscard]] bool attach_ring(spsc_byte_ring& ring) {
     if (rings_.size() >= cfg_.max_rings) return false;
     rings_.push_back(&ring);
@@ -381,8 +392,10 @@ class reactor {
   // ---- timers ----
 
   // Fires on_timer(id, now) once the loop's clock reaches deadline_ns
-  // (monotonic, same base as now_ns()). invalid_timer when max_timers are
-  // pending. Reactor thread.
+  // (monotonic, same base as now_ns()); at most once, in deadline order, ties
+  // in the order added. invalid_timer when max_timers are pending. A timer
+  // added from on_timer with a deadline <= now fires in the same iteration.
+  // Reactor thread.
   [[nodiscard]] timer_id add_timer(std::int64_t deadline_ns) noexcept {
     return timers_.add(deadline_ns);
   }
@@ -668,9 +681,16 @@ class reactor {
     listener& l = listeners_[lid];
     if ((cqe.flags & IORING_CQE_F_MORE) == 0) {
       l.armed = false;
-      arm_accept(lid);  // multishot ended (error or kernel limit): re-arm
+      // Multishot ended. Re-arm after a success or a transient error; a
+      // permanent one (EBADF, EINVAL: no multishot accept in this kernel)
+      // would only fail again, so the listener stays down and is counted.
+      if (cqe.res >= 0 || transient_accept_error(-cqe.res)) {
+        arm_accept(lid);
+      } else {
+        ++stats_.listeners_failed;
+      }
     }
-    if (cqe.res < 0) return;  // e.g. EMFILE; the listener stays armed
+    if (cqe.res < 0) return;
     const int fd = cqe.res;
     const std::uint32_t slot = alloc_slot();
     if (slot == no_slot) {
@@ -705,6 +725,11 @@ class reactor {
     c.state = conn_state::open;
     c.announced = true;
     arm_recv(c);
+  }
+
+  [[nodiscard]] static bool transient_accept_error(int err) noexcept {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM || err == EAGAIN ||
+           err == EINTR || err == ECONNABORTED || err == EPERM || err == EPROTO;
   }
 
   void on_connect_cqe(connection& c, const io_uring_cqe& cqe) noexcept {
@@ -815,7 +840,7 @@ class reactor {
     const std::size_t cap = cfg_.recv_carry_bytes;
     if (c.rx_len == 0) {
       const std::size_t used = std::min<std::size_t>(handler_.on_data(id, data, now_ns_), data.size());
-      if (c.state != conn_state::open) return;
+      if (c.state != conn_state::open || c.close_after_flush) return;
       data = data.subspan(used);
       if (data.empty()) return;
       if (data.size() > cap) {
@@ -844,7 +869,7 @@ class reactor {
   bool present_carry(connection& c, conn_id id) noexcept {
     const std::size_t used = std::min<std::size_t>(
         handler_.on_data(id, std::span<const char>{c.rx_buf, c.rx_len}, now_ns_), c.rx_len);
-    if (c.state != conn_state::open) return false;
+    if (c.state != conn_state::open || c.close_after_flush) return false;
     if (used > 0) {
       std::memmove(c.rx_buf, c.rx_buf + used, c.rx_len - used);
       c.rx_len -= static_cast<std::uint32_t>(used);

@@ -96,6 +96,9 @@ class uring_core {
   // Enables the ring and registers its fd for the calling thread, which then
   // is the only thread allowed to submit. Idempotent. Cold.
   [[nodiscard]] io_status enable_on_this_thread() noexcept;
+  // Exits the ring now (cancelling everything in flight); the destructor then
+  // only unmaps the buffers. Idempotent. Cold.
+  void exit_ring() noexcept;
 
   io_uring ring{};
   static constexpr std::uint16_t buffer_group = 0;
