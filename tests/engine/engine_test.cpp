@@ -1,0 +1,492 @@
+// engine<App> over real sockets on 127.0.0.1: a fixring acceptor engine on its
+// own thread and a fixring initiator engine (driven from the test thread with
+// poll_once(), or on a thread of its own), or a hand-written peer on a plain
+// socket. Every wait is bounded (wait_until), so a broken engine fails a test
+// instead of hanging the suite.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../../tools/fixring-sim/apps.hpp"
+#include "fix_text.hpp"
+#include "fixring/codec/types.hpp"
+#include "fixring/engine/engine.hpp"
+
+namespace {
+
+using namespace fixring;
+using engine::session_status;
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    static std::atomic<int> n{0};
+    path = fs::temp_directory_path() /
+           ("fixring-engine-test-" + std::to_string(::getpid()) + "-" + std::to_string(n.fetch_add(1)));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string acceptor_settings(std::uint16_t port, const fs::path& store) {
+  return "[DEFAULT]\nConnectionType=acceptor\nSocketAcceptAddress=127.0.0.1\nSocketAcceptPort=" +
+         std::to_string(port) + "\nFileStorePath=" + store.string() +
+         "\nUseDataDictionary=N\n\n[SESSION]\nBeginString=FIX.4.4\nSenderCompID=ACC\nTargetCompID=INIT\n";
+}
+
+std::string initiator_settings(std::uint16_t port, const fs::path& store, const std::string& extra = {}) {
+  return "[DEFAULT]\nConnectionType=initiator\nSocketConnectHost=127.0.0.1\nSocketConnectPort=" +
+         std::to_string(port) + "\nFileStorePath=" + store.string() +
+         "\nUseDataDictionary=N\nHeartBtInt=30\nFixringReconnectInitialMs=100\nFixringReconnectMaxMs=200\n" + extra +
+         "\n[SESSION]\nBeginString=FIX.4.4\nSenderCompID=INIT\nTargetCompID=ACC\n";
+}
+
+engine::config::settings parse(const std::string& text) {
+  auto r = engine::config::parse_settings_text(text, "test.cfg");
+  INFO((r ? std::string() : r.error().message));
+  REQUIRE(r.has_value());
+  return std::move(r).value();
+}
+
+// Polls `step` until `done` holds or the time runs out; returns done().
+bool wait_until(const std::function<bool()>& done, const std::function<void()>& step = {},
+                std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    if (step) {
+      step();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  return true;
+}
+
+std::string utc_now() {
+  char buf[32];
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return {buf, codec::format_utc_timestamp(buf, ns, codec::time_precision::ms)};
+}
+
+// A plain blocking TCP client, for peers the engine must refuse.
+struct raw_client {
+  int fd = -1;
+  explicit raw_client(std::uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~raw_client() { ::close(fd); }
+  void send(const std::string& s) const { REQUIRE(::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == (ssize_t)s.size()); }
+  // Closed by the peer without a byte: recv gives 0 (FIN) or ECONNRESET; a
+  // timeout or data is not "dropped silently".
+  [[nodiscard]] bool closed_silently() const {
+    char b[256];
+    const ssize_t n = ::recv(fd, b, sizeof b, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+};
+
+std::string logon(const std::string& sender, const std::string& target, int seq = 1) {
+  return test::fix("8=FIX.4.4|35=A|34=" + std::to_string(seq) + "|49=" + sender + "|52=" + utc_now() + "|56=" + target +
+                   "|98=0|108=30|141=Y|");
+}
+
+// ---------------------------------------------------------------------------
+// Applications
+// ---------------------------------------------------------------------------
+
+// The acceptor: the fill application; remembers every ClOrdID in arrival order.
+struct fill_app;
+using fill_engine = engine::engine<fill_app>;
+struct fill_app {
+  fill_engine* eng = nullptr;
+  sim::fill_responder responder;
+  std::mutex mu;
+  std::vector<std::string> orders;  // guarded by mu
+  std::atomic<int> logons{0};
+  std::atomic<int> status{0};
+
+  struct out {
+    fill_engine* eng;
+    engine::session_handle h;
+    template <class F>
+    void send(std::string_view t, F&& f, const engine::header_fields& hf) {
+      (void)eng->send(h, t, std::forward<F>(f), hf);
+    }
+    void business_reject(const codec::message& m, std::uint32_t r, std::string_view t) {
+      (void)eng->send_business_reject(h, m, r, t);
+    }
+  };
+  void on_message(engine::session_handle h, const codec::message& m, std::int64_t) noexcept {
+    if (m.msg_type() == "D") {
+      std::lock_guard<std::mutex> lock(mu);
+      orders.emplace_back(m.get_or(11));
+    }
+    out o{eng, h};
+    responder.on_app_message(o, m);
+  }
+  void on_status(engine::session_handle, session_status st, engine::session_error) noexcept {
+    if (st == session_status::active) logons.fetch_add(1);
+    status.store(static_cast<int>(st));
+  }
+  bool authenticate_logon(engine::session_handle, const codec::message&) noexcept { return true; }
+  std::size_t order_count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return orders.size();
+  }
+};
+
+// The initiator: records ExecutionReports (ClOrdID, OrdStatus) in order.
+struct trader_app;
+using trader_engine = engine::engine<trader_app>;
+struct trader_app {
+  std::mutex mu;
+  std::vector<std::pair<std::string, char>> execs;  // guarded by mu
+  std::atomic<int> logons{0};
+  std::atomic<int> status{0};
+  std::atomic<int> disconnects{0};
+
+  void on_message(engine::session_handle, const codec::message& m, std::int64_t) noexcept {
+    if (m.msg_type() != "8") return;
+    char st = 0;
+    (void)m.get_char(39, st);
+    std::lock_guard<std::mutex> lock(mu);
+    execs.emplace_back(std::string(m.get_or(11)), st);
+  }
+  void on_status(engine::session_handle, session_status st, engine::session_error) noexcept {
+    if (st == session_status::active) logons.fetch_add(1);
+    if (st == session_status::disconnected) disconnects.fetch_add(1);
+    status.store(static_cast<int>(st));
+  }
+  bool authenticate_logon(engine::session_handle, const codec::message&) noexcept { return true; }
+  std::size_t exec_count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return execs.size();
+  }
+  bool active() const { return status.load() == static_cast<int>(session_status::active); }
+};
+
+// The acceptor engine running on its own thread.
+struct running_acceptor {
+  fill_app app;
+  std::unique_ptr<fill_engine> eng;
+  std::thread thread;
+  running_acceptor(std::uint16_t port, const fs::path& store) {
+    auto r = fill_engine::create(parse(acceptor_settings(port, store)), app);
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r.has_value());
+    eng = std::move(r).value();
+    app.eng = eng.get();
+    thread = std::thread([this] { (void)eng->run(); });
+  }
+  ~running_acceptor() {
+    eng->stop();
+    thread.join();
+  }
+};
+
+std::unique_ptr<trader_engine> make_trader(trader_app& app, std::uint16_t port, const fs::path& store,
+                                           const engine::engine_options& opts = {}, const std::string& extra = {}) {
+  auto r = trader_engine::create(parse(initiator_settings(port, store, extra)), app, opts);
+  INFO((r ? std::string() : r.error().message));
+  REQUIRE(r.has_value());
+  return std::move(r).value();
+}
+
+void send_order(trader_engine& eng, std::uint64_t id, engine::send_result* result = nullptr) {
+  const engine::send_result r = eng.send(0, "D", [&](codec::encoder& e) noexcept {
+    e.add_uint(11, id);
+    e.add(21, "1");
+    e.add(38, "100");
+    e.add(40, "2");
+    e.add(44, "10.5");
+    e.add(54, "1");
+    e.add(55, "FIXR");
+    e.add(60, "20260101-00:00:00.000");
+  });
+  if (result != nullptr) *result = r;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+TEST_CASE("an initiator and an acceptor log on, trade 10,000 orders with none lost and in order, and log out",
+          "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+
+  constexpr std::uint64_t orders = 10'000;
+  for (std::uint64_t i = 1; i <= orders; ++i) {
+    engine::send_result r{};
+    send_order(*eng, i, &r);
+    REQUIRE((r == engine::send_result::sent || r == engine::send_result::queued));
+    if (i % 64 == 0) pump();
+  }
+  REQUIRE(wait_until([&] { return app.exec_count() >= 2 * orders; }, pump, std::chrono::seconds(60)));
+  {
+    std::lock_guard<std::mutex> lock(app.mu);
+    REQUIRE(app.execs.size() == 2 * orders);
+    for (std::uint64_t i = 0; i < orders; ++i) {
+      REQUIRE(app.execs[2 * i].first == std::to_string(i + 1));
+      REQUIRE(app.execs[2 * i].second == '0');
+      REQUIRE(app.execs[2 * i + 1].first == std::to_string(i + 1));
+      REQUIRE(app.execs[2 * i + 1].second == '2');
+    }
+  }
+  REQUIRE(acc.app.order_count() == orders);
+  REQUIRE(eng->logout(0) == engine::send_result::sent);
+  REQUIRE(wait_until([&] { return app.disconnects.load() == 1; }, pump));
+  CHECK(eng->session_core(0).last_error() == engine::session_error::none);
+  CHECK(eng->session_core(0).next_outbound_seq() == orders + 3);  // Logon, orders, Logout
+}
+
+TEST_CASE("the initiator reconnects and logs on again after the acceptor restarts", "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  {
+    running_acceptor acc(port, dir.path / "acceptor");
+    REQUIRE(wait_until([&] { return app.active(); }, pump));
+  }  // the acceptor process goes away: its sockets close
+  REQUIRE(wait_until([&] { return app.disconnects.load() >= 1; }, pump));
+  const std::uint64_t out_before = eng->session_core(0).next_outbound_seq();
+  running_acceptor again(port, dir.path / "acceptor");
+  REQUIRE(wait_until([&] { return app.logons.load() == 2 && app.active(); }, pump));
+  // Sequence numbers persisted on both sides: no reset, the Logon took the next number.
+  CHECK(eng->session_core(0).next_outbound_seq() == out_before + 1);
+  CHECK(eng->stats().connect_attempts >= 2);
+}
+
+TEST_CASE("a connection naming an unknown CompID is dropped silently while the good session stays up",
+          "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+
+  raw_client intruder(port);
+  intruder.send(logon("STRANGER", "ACC"));
+  CHECK(intruder.closed_silently());
+
+  send_order(*eng, 1);
+  REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+  CHECK(app.active());
+  CHECK(app.disconnects.load() == 0);
+}
+
+TEST_CASE("a second logon for a session that is already connected is dropped and the first stays up", "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+
+  raw_client twin(port);
+  twin.send(logon("INIT", "ACC", 2));
+  CHECK(twin.closed_silently());
+
+  send_order(*eng, 7);
+  REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+  CHECK(app.active());
+  CHECK(acc.app.logons.load() == 1);
+}
+
+TEST_CASE("orders sent from another thread through a producer ring arrive in order", "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  trader_engine::producer* prod = eng->make_producer();
+  REQUIRE(prod != nullptr);
+  std::thread reactor([&] { (void)eng->run(); });
+  const bool up = wait_until([&] { return app.active(); });
+
+  constexpr int orders = 5'000;
+  int back_pressured = 0;
+  if (up) {
+    for (int i = 1; i <= orders; ++i) {
+      for (;;) {
+        const engine::producer_result r = prod->try_send(0, "D", [&](codec::encoder& e) noexcept {
+          e.add_uint(11, static_cast<std::uint64_t>(i));
+          e.add(38, "5");
+          e.add(54, "2");
+          e.add(55, "RING");
+        });
+        if (r == engine::producer_result::queued) break;
+        REQUIRE(r == engine::producer_result::back_pressured);
+        ++back_pressured;
+        std::this_thread::yield();
+      }
+    }
+  }
+  const bool all = up && wait_until([&] { return acc.app.order_count() == orders; }, {}, std::chrono::seconds(30));
+  eng->stop();
+  reactor.join();
+  REQUIRE(up);
+  REQUIRE(all);
+  std::lock_guard<std::mutex> lock(acc.app.mu);
+  for (int i = 0; i < orders; ++i) REQUIRE(acc.app.orders[static_cast<std::size_t>(i)] == std::to_string(i + 1));
+  INFO("producer saw the ring full " << back_pressured << " times");
+}
+
+TEST_CASE("a producer ring that the reactor does not drain answers back_pressured, queuing nothing", "[engine]") {
+  temp_dir dir;
+  trader_app app;
+  engine::engine_options opts;
+  opts.producer_slots = 8;
+  auto eng = make_trader(app, free_port(), dir.path / "initiator", opts);
+  trader_engine::producer* prod = eng->make_producer();
+  REQUIRE(prod != nullptr);
+  auto body = [](codec::encoder& e) noexcept { e.add(58, "x"); };
+  for (int i = 0; i < 8; ++i) REQUIRE(prod->try_send(0, "B", body) == engine::producer_result::queued);
+  CHECK(prod->try_send(0, "B", body) == engine::producer_result::back_pressured);
+}
+
+TEST_CASE("send reports back-pressure (queued) when the counterparty stops reading", "[engine]") {
+  temp_dir dir;
+  // A counterparty on a plain socket: answers the Logon, then never reads again.
+  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  ::setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  REQUIRE(::listen(lfd, 4) == 0);
+  std::atomic<bool> answered{false};
+  std::thread peer([&] {
+    const int c = ::accept(lfd, nullptr, nullptr);
+    char buf[4096];
+    (void)::recv(c, buf, sizeof buf, 0);  // the Logon
+    const std::string answer = logon("ACC", "INIT");
+    (void)::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    answered.store(true);
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // reads nothing meanwhile
+    ::close(c);
+  });
+
+  trader_app app;
+  engine::engine_options opts;
+  opts.send_queue_bytes = 64 * 1024;
+  auto eng = make_trader(app, ntohs(a.sin_port), dir.path / "initiator", opts);
+  auto pump = [&] { (void)eng->poll_once(); };
+  const bool up = wait_until([&] { return app.active(); }, pump);
+  bool saw_queued = false;
+  std::uint64_t sent = 0;
+  if (up) {
+    for (std::uint64_t i = 1; i <= 200'000 && !saw_queued; ++i) {
+      engine::send_result r{};
+      send_order(*eng, i, &r);
+      saw_queued = r == engine::send_result::queued;
+      sent = i;
+      if (i % 256 == 0) pump();
+    }
+  }
+  peer.join();
+  ::close(lfd);
+  REQUIRE(up);
+  INFO("orders handed over before the first queued: " << sent);
+  CHECK(saw_queued);
+  CHECK(eng->session_core(0).next_outbound_seq() == sent + 2);  // every order kept its number: none dropped
+}
+
+TEST_CASE("create names the session and the file when a journal directory cannot be made", "[engine]") {
+  temp_dir dir;
+  const fs::path blocker = dir.path / "file";
+  { std::FILE* f = std::fopen(blocker.c_str(), "w"); std::fclose(f); }
+  trader_app app;
+  auto r = trader_engine::create(parse(initiator_settings(free_port(), blocker)), app);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("FIX.4.4:INIT->ACC") != std::string::npos);
+  CHECK(r.error().message.find(blocker.string()) != std::string::npos);
+}
+
+TEST_CASE("create names the session and the dictionary file when a dictionary does not load", "[engine]") {
+  temp_dir dir;
+  trader_app app;
+  const std::string extra = "UseDataDictionary=Y\nDataDictionary=" + (dir.path / "missing.xml").string() + "\n";
+  std::string text = initiator_settings(free_port(), dir.path / "store");
+  text.replace(text.find("UseDataDictionary=N\n"), 20, extra);
+  auto r = trader_engine::create(parse(text), app);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("FIX.4.4:INIT->ACC") != std::string::npos);
+  CHECK(r.error().message.find("missing.xml") != std::string::npos);
+}
+
+TEST_CASE("a deactivated initiator logs out and does not reconnect until activated", "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  eng->deactivate(0);
+  REQUIRE(wait_until([&] { return app.disconnects.load() == 1; }, pump));
+  CHECK(eng->session_core(0).last_error() == engine::session_error::none);
+  const std::uint64_t attempts = eng->stats().connect_attempts;
+  (void)wait_until([] { return false; }, pump, std::chrono::milliseconds(500));  // well past the 100-200 ms backoff
+  CHECK(eng->stats().connect_attempts == attempts);
+  eng->activate(0);
+  REQUIRE(wait_until([&] { return app.logons.load() == 2; }, pump));
+}
