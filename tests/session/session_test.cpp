@@ -874,3 +874,24 @@ TEST_CASE("after an initiator's reset Logon is answered, a later peer reset is a
   REQUIRE(h.sent().size() == 1);
   CHECK(h.sent()[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|141=Y|"));
 }
+
+TEST_CASE("reset_sequence_numbers before a Logon resets the store, or the next Logon for a busy initiator") {
+  SECTION("acceptor awaiting its Logon") {
+    harness<> h;
+    h.make();
+    REQUIRE(h.store.set_next_outbound_seq(7) == store::store_status::ok);
+    h.s->on_connected(h.now);
+    CHECK(h.s->reset_sequence_numbers(h.now) == send_result::sent);
+    CHECK(h.s->next_outbound_seq() == 1);
+  }
+  SECTION("initiator awaiting its Logon answer") {
+    harness<> h(session_role::initiator);
+    h.make().on_connected(h.now);
+    CHECK(h.s->reset_sequence_numbers(h.now) == send_result::queued);
+    h.s->on_disconnected(h.now);
+    h.clear();
+    h.s->on_connected(h.now);
+    REQUIRE(h.sent().size() == 1);
+    CHECK(h.sent()[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|141=Y|"));
+  }
+}

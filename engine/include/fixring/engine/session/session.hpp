@@ -307,13 +307,17 @@ class session {
     return begin_logout(reason, now_ns);
   }
 
-  // Resets both sequence numbers to 1. Disconnected: the store is reset now.
-  // Active: an in-session reset, a Logon with ResetSeqNumFlag(141)=Y at MsgSeqNum 1
-  // (the counterparty answers with its own). Otherwise (connecting, ...):
-  // remembered for the next Logon.
+  // Resets both sequence numbers to 1.
+  // - Not logged on and no Logon sent on this connection (disconnected, error,
+  //   logged_out, acceptor awaiting Logon): the store is reset now; answers sent.
+  // - Active: an in-session reset, a Logon with ResetSeqNumFlag(141)=Y at
+  //   MsgSeqNum 1 (the counterparty answers with its own); answers as a send.
+  // - Initiator connecting or awaiting its Logon answer: remembered, and done
+  //   with 141=Y in the next Logon; answers queued.
+  // store_error when the store refused (the session is then in error).
   send_result reset_sequence_numbers(std::int64_t now_ns) noexcept {
     if (status_ == session_status::disconnected || status_ == session_status::error ||
-        status_ == session_status::logged_out) {
+        status_ == session_status::logged_out || status_ == session_status::connected) {
       return store_.reset(now_ns) == store::store_status::ok ? send_result::sent : send_result::store_error;
     }
     if (status_ != session_status::active) {
