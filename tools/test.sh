@@ -44,5 +44,13 @@ if ((quick == 0)); then
   logs+=(build-asan/meson-logs/testlog.json)
 fi
 
+# --- fuzz smoke (tests/fuzz) ---
+# Each libFuzzer target for FIXRING_FUZZ_SECONDS (default 20) in a clang tree;
+# recorded as skipped when clang++ or libFuzzer is missing.
+if ((quick == 0)); then
+  tests/fuzz/run-smoke.sh build-fuzz || status=1
+  logs+=(build-fuzz/meson-logs/testlog.json)
+fi
+# --- end fuzz smoke ---
 python3 tools/test_summary.py "${logs[@]}" || status=1
 exit $status
