@@ -331,13 +331,16 @@ class session {
     return send_logon(now_ns, true);
   }
 
-  // Asks the counterparty to resend [begin_seq, end_seq] (end 0: everything after begin).
+  // Asks the counterparty to resend [begin_seq, end_seq] (end 0: everything
+  // after begin). Only while active. Answers as send() does.
   send_result request_resend(std::uint64_t begin_seq, std::uint64_t end_seq, std::int64_t now_ns) noexcept {
     if (status_ != session_status::active) return send_result::not_logged_on;
     ++stats_.resend_requests_sent;
     return send_resend_request_raw(begin_seq, end_seq, now_ns);
   }
 
+  // A Heartbeat now (with TestReqID(112) when not empty), or a TestRequest.
+  // While connected (logged on or not). Answers as send() does.
   send_result send_heartbeat(std::string_view test_req_id, std::int64_t now_ns) noexcept {
     if (!can_send_admin()) return send_result::not_logged_on;
     ++stats_.heartbeats_sent;
@@ -463,6 +466,7 @@ class session {
     const std::uint64_t seq = store_.next_outbound_seq();
     const std::span<char> buf = store_.reserve_outbound(cfg_.max_message_bytes);
     if (buf.empty()) {
+      if (store_.last_status() == store::store_status::too_large) return send_result::too_large;
       fail(session_error::store_failure);
       return send_result::store_error;
     }
