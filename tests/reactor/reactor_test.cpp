@@ -9,6 +9,8 @@
 
 #include <poll.h>
 
+#include <sched.h>
+
 #include <thread>
 
 using namespace fixring::test::reactor;
@@ -537,4 +539,65 @@ TEST_CASE("steady-state send and receive on plain TCP allocate nothing", "[react
   }
   REQUIRE(done);
   CHECK(allocations == 0);
+}
+
+TEST_CASE("run pins its thread to the configured CPU and returns after stop from another thread",
+          "[reactor]") {
+  recording_handler h;
+  auto cfg = small_config();
+  cfg.cpu = 0;
+  auto r = make_reactor_or_skip(h, cfg);
+  std::atomic<int> cpu_seen{-2};
+  std::atomic<bool> pinned_to_one{false};
+  h.timer_hook = [&](rx::timer_id, std::int64_t) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    ::sched_getaffinity(0, sizeof set, &set);
+    // relaxed: read by the main thread only after join(), which orders it.
+    pinned_to_one.store(CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set), std::memory_order_relaxed);
+    cpu_seen.store(::sched_getcpu(), std::memory_order_relaxed);
+  };
+  REQUIRE(r->add_timer(r->now_ns()) != rx::invalid_timer);
+  rx::io_status status{rx::io_kind::stopped, 0};
+  std::thread loop([&] { status = r->run(); });
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  // relaxed: polling a value the loop thread publishes; join() below orders the rest.
+  while (cpu_seen.load(std::memory_order_relaxed) == -2 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  r->stop();
+  loop.join();
+  CHECK(status.ok());
+  CHECK(pinned_to_one.load(std::memory_order_relaxed));
+  CHECK(cpu_seen.load(std::memory_order_relaxed) == 0);
+}
+
+TEST_CASE("an inbound connection beyond max_connections is refused and counted", "[reactor]") {
+  recording_handler h;
+  auto cfg = small_config();
+  cfg.max_connections = 2;
+  auto r = make_reactor_or_skip(h, cfg);
+  auto lr = r->listen("127.0.0.1", 0);
+  REQUIRE(lr.ok());
+  const int a = raw_connect(lr.port);
+  const int b = raw_connect(lr.port);
+  REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 2; }));
+  const int c = raw_connect(lr.port);
+  bool refused = false;
+  REQUIRE(poll_until(*r, [&] {
+    char buf[4];
+    const ssize_t k = ::recv(c, buf, sizeof buf, MSG_DONTWAIT);
+    refused = k == 0 || (k < 0 && errno == ECONNRESET);
+    return refused;
+  }));
+  CHECK(r->stats().accepts_rejected == 1);
+  CHECK(h.accepted.size() == 2);
+  ::close(a);
+  ::close(b);
+  ::close(c);
+  // Freed slots take new connections again.
+  REQUIRE(poll_until(*r, [&] { return h.closed.size() == 2; }));
+  const int d = raw_connect(lr.port);
+  REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 3; }));
+  ::close(d);
 }
