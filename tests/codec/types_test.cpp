@@ -140,3 +140,14 @@ TEST_CASE("LocalMktDate and MonthYear") {
   CHECK_FALSE(parse_month_year("202613", my));
   CHECK_FALSE(parse_month_year("202603w9", my));
 }
+
+TEST_CASE("timestamps whose nanoseconds would overflow are refused, not wrapped") {
+  utc_timestamp t;
+  CHECK(parse_utc_timestamp("22610101-00:00:00", t));
+  CHECK(t.ns_since_epoch > 0);
+  CHECK(parse_utc_timestamp("16790101-00:00:00", t));
+  CHECK(t.ns_since_epoch < 0);
+  CHECK_FALSE(parse_utc_timestamp("99991231-23:59:59", t));
+  CHECK_FALSE(parse_utc_timestamp("00010101-00:00:00", t));
+  CHECK_FALSE(parse_tz_timestamp("99991231-23:59:59Z", t));
+}

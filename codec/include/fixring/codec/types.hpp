@@ -307,12 +307,23 @@ namespace detail {
 }
 }  // namespace detail
 
+namespace detail {
+// Nanoseconds since 1970 fit an int64 for about 292 years either side; a date
+// beyond that (the form allows years 0000-9999) is refused, not overflowed.
+inline constexpr std::int64_t max_ns_days = 106'700;  // 2262-02 is the first day that overflows
+[[nodiscard]] constexpr bool ns_representable(std::int64_t days) noexcept {
+  return days > -max_ns_days && days < max_ns_days;
+}
+}  // namespace detail
+
 // UTCTimestamp: "YYYYMMDD-HH:MM:SS" with optional ".sss", ".ssssss" or ".sssssssss".
+// Instants whose nanoseconds since 1970 do not fit an int64 (before 1678 or
+// after 2261) are refused.
 [[nodiscard]] constexpr bool parse_utc_timestamp(std::string_view s, utc_timestamp& out) noexcept {
   if (s.size() < 17 || s[8] != '-') return false;
   std::int64_t days = 0, tod = 0;
   time_precision prec{};
-  if (!detail::parse_yyyymmdd(s.data(), days)) return false;
+  if (!detail::parse_yyyymmdd(s.data(), days) || !detail::ns_representable(days)) return false;
   if (!detail::parse_time_of_day(s.substr(9), tod, prec)) return false;
   out.ns_since_epoch = days * 86'400'000'000'000 + tod;
   out.precision = prec;
@@ -366,7 +377,7 @@ struct month_year {
 [[nodiscard]] constexpr bool parse_tz_timestamp(std::string_view s, utc_timestamp& out) noexcept {
   if (s.size() < 15 || s[8] != '-') return false;
   std::int64_t days = 0;
-  if (!detail::parse_yyyymmdd(s.data(), days)) return false;
+  if (!detail::parse_yyyymmdd(s.data(), days) || !detail::ns_representable(days)) return false;
   // Split the time part from the zone designator.
   std::string_view rest = s.substr(9);
   std::size_t zpos = rest.find_first_of("Z+-");
