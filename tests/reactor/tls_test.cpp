@@ -150,6 +150,49 @@ TEST_CASE("TLS handshake with a verified server certificate, then echo", "[tls]"
   CHECK(h.received[servers[0]] == want);  // the server handler saw plaintext
 }
 
+TEST_CASE("TLS keeps a partial frame across records until the rest arrives", "[tls]") {
+  recording_handler h;
+  auto r = make_reactor_or_skip(h, small_config());
+  auto sctx = server_ctx();
+  auto cctx = client_ctx(test_pki().ca, "localhost");
+  rx::listen_options lo;
+  lo.tls = sctx.get();
+  auto lr = r->listen("127.0.0.1", 0, lo);
+  REQUIRE(lr.ok());
+  // The server consumes ';'-terminated frames only.
+  std::vector<std::string> frames;
+  std::vector<conn_id> servers;
+  h.accept_hook = [&](conn_id c, const rx::peer_address&) {
+    servers.push_back(c);
+    return true;
+  };
+  h.data_hook = [&](conn_id c, std::span<const char> d) -> std::size_t {
+    if (std::find(servers.begin(), servers.end(), c) == servers.end()) return d.size();
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (d[i] == ';') {
+        frames.emplace_back(d.data() + used, i - used);
+        used = i + 1;
+      }
+    }
+    return used;
+  };
+  rx::connect_options co;
+  co.tls = cctx.get();
+  auto cr = r->connect("127.0.0.1", lr.port, co);
+  REQUIRE(cr.ok());
+  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
+  // Each send is its own TLS record; frames straddle them.
+  for (std::string_view piece : {"35=D|11=a", "bc|;35=D|", "11=x", "yz|;", "35=F;"}) {
+    REQUIRE(r->send(cr.id, as_span(piece)) == send_result::ok);
+    for (int i = 0; i < 5; ++i) (void)r->poll_once();
+  }
+  REQUIRE(poll_until(*r, [&] { return frames.size() == 3; }));
+  CHECK(frames[0] == "35=D|11=abc|");
+  CHECK(frames[1] == "35=D|11=xyz|");
+  CHECK(frames[2] == "35=F");
+}
+
 TEST_CASE("a server certificate from an unknown CA fails verification", "[tls]") {
   recording_handler h;
   auto r = make_reactor_or_skip(h, small_config());

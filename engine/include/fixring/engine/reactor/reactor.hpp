@@ -214,7 +214,9 @@ class reactor {
   // ---- setup and lifecycle ----
 
   // Listens on addr:port (numeric address or host name; port 0 picks one) and
-  // arms a multishot accept. Cold.
+  // arms a multishot accept; inbound connections arrive as on_accept. The
+  // result carries the bound port or an error naming the address. Cold.
+  // Reactor thread, or the setup thread before the first poll.
   [[nodiscard]] listen_result listen(const char* addr, std::uint16_t port,
                                      const listen_options& opts = {}) {
     listen_result res;
@@ -234,7 +236,9 @@ class reactor {
   // Starts a TCP connect (and then a TLS handshake when opts.tls is set). The
   // outcome arrives as on_connected or on_connect_failed. Synchronous failures
   // (no free slot, host does not resolve, socket() fails) are returned here
-  // and produce no callback. Cold: resolves non-numeric hosts with getaddrinfo.
+  // and produce no callback. Cold: resolves non-numeric hosts with getaddrinfo
+  // (may block on DNS). Reactor thread (handlers may call it, e.g. from
+  // on_timer to reconnect), or the setup thread before the first poll.
   [[nodiscard]] connect_result connect(const char* host, std::uint16_t port,
                                        const connect_options& opts = {}) {
     connect_result res;
@@ -379,7 +383,8 @@ class reactor {
     return true;
   }
 
-  // Bytes waiting in a connection's send queue (0 for an unknown id).
+  // Bytes waiting in a connection's send queue (0 for an unknown id), and
+  // whether send() would currently accept bytes. Reactor thread.
   [[nodiscard]] std::size_t queued_bytes(conn_id id) const noexcept {
     const connection* c = lookup(id);
     return c == nullptr ? 0 : queued(*c);
