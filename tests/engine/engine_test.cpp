@@ -13,6 +13,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -63,10 +65,10 @@ struct temp_dir {
   }
 };
 
-std::string acceptor_settings(std::uint16_t port, const fs::path& store) {
+std::string acceptor_settings(std::uint16_t port, const fs::path& store, const std::string& extra = {}) {
   return "[DEFAULT]\nConnectionType=acceptor\nSocketAcceptAddress=127.0.0.1\nSocketAcceptPort=" +
-         std::to_string(port) + "\nFileStorePath=" + store.string() +
-         "\nUseDataDictionary=N\n\n[SESSION]\nBeginString=FIX.4.4\nSenderCompID=ACC\nTargetCompID=INIT\n";
+         std::to_string(port) + "\nFileStorePath=" + store.string() + "\nUseDataDictionary=N\n" + extra +
+         "\n[SESSION]\nBeginString=FIX.4.4\nSenderCompID=ACC\nTargetCompID=INIT\n";
 }
 
 std::string initiator_settings(std::uint16_t port, const fs::path& store, const std::string& extra = {}) {
@@ -215,8 +217,8 @@ struct running_acceptor {
   fill_app app;
   std::unique_ptr<fill_engine> eng;
   std::thread thread;
-  running_acceptor(std::uint16_t port, const fs::path& store) {
-    auto r = fill_engine::create(parse(acceptor_settings(port, store)), app);
+  running_acceptor(std::uint16_t port, const fs::path& store, const std::string& extra = {}) {
+    auto r = fill_engine::create(parse(acceptor_settings(port, store, extra)), app);
     INFO((r ? std::string() : r.error().message));
     REQUIRE(r.has_value());
     eng = std::move(r).value();
@@ -489,4 +491,92 @@ TEST_CASE("a deactivated initiator logs out and does not reconnect until activat
   CHECK(eng->stats().connect_attempts == attempts);
   eng->activate(0);
   REQUIRE(wait_until([&] { return app.logons.load() == 2; }, pump));
+}
+
+namespace {
+
+// A throw-away CA and a server certificate for 127.0.0.1, made with the
+// openssl command-line tool.
+struct test_pki {
+  std::string ca, other_ca, server_cert, server_key;
+  explicit test_pki(const fs::path& dir) {
+    const std::string d = dir.string() + "/";
+    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    run("openssl req -x509" + ec + " -keyout " + d + "ca.key -out " + d + "ca.pem -days 2 -subj /CN=engine-test-ca");
+    run("openssl req -x509" + ec + " -keyout " + d + "other.key -out " + d + "other.pem -days 2 -subj /CN=other-ca");
+    std::FILE* f = std::fopen((d + "server.ext").c_str(), "w");
+    std::fputs("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n", f);
+    std::fclose(f);
+    run("openssl req" + ec + " -keyout " + d + "server.key -out " + d + "server.csr -subj /CN=localhost");
+    run("openssl x509 -req -in " + d + "server.csr -CA " + d + "ca.pem -CAkey " + d +
+        "ca.key -CAcreateserial -days 2 -out " + d + "server.pem -extfile " + d + "server.ext");
+    ca = d + "ca.pem";
+    other_ca = d + "other.pem";
+    server_cert = d + "server.pem";
+    server_key = d + "server.key";
+  }
+  static void run(const std::string& cmd) {
+    INFO(cmd);
+    REQUIRE(std::system((cmd + " >/dev/null 2>&1").c_str()) == 0);
+  }
+};
+
+std::string hh_mm_ss_utc(std::int64_t offset_s) {
+  const std::time_t t = std::time(nullptr) + offset_s;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("an initiator logs on over TLS to a TLS acceptor and trades", "[engine][tls]") {
+  temp_dir dir;
+  const test_pki pki(dir.path);
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor",
+                       "SSLEnable=Y\nServerCertificateFile=" + pki.server_cert +
+                           "\nServerCertificateKeyFile=" + pki.server_key + "\n");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator", {},
+                         "SSLEnable=Y\nCertificateAuthoritiesFile=" + pki.ca + "\n");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  send_order(*eng, 42);
+  REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+}
+
+TEST_CASE("an initiator that does not trust the acceptor's certificate never logs on", "[engine][tls]") {
+  temp_dir dir;
+  const test_pki pki(dir.path);
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor",
+                       "SSLEnable=Y\nServerCertificateFile=" + pki.server_cert +
+                           "\nServerCertificateKeyFile=" + pki.server_key + "\n");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator", {},
+                         "SSLEnable=Y\nCertificateAuthoritiesFile=" + pki.other_ca + "\n");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return eng->stats().connect_failures >= 2; }, pump));
+  CHECK(app.logons.load() == 0);
+  CHECK(acc.app.logons.load() == 0);
+}
+
+TEST_CASE("an initiator logs out at the end of its schedule window and does not reconnect", "[engine][schedule]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator", {},
+                         "StartTime=" + hh_mm_ss_utc(-60) + "\nEndTime=" + hh_mm_ss_utc(3) + "\nTimeZone=UTC\n");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  REQUIRE(wait_until([&] { return app.disconnects.load() == 1; }, pump));
+  CHECK(eng->session_core(0).stats().logouts_sent == 1);
+  CHECK(eng->session_core(0).last_error() == engine::session_error::none);
+  const std::uint64_t attempts = eng->stats().connect_attempts;
+  (void)wait_until([] { return false; }, pump, std::chrono::milliseconds(700));  // past the 100-200 ms backoff
+  CHECK(eng->stats().connect_attempts == attempts);
 }

@@ -21,6 +21,13 @@
 //              failed connect or a lost session waits config::backoff
 //              (ReconnectInterval or the FixringReconnect* keys) before the
 //              next attempt; connects only inside the schedule.
+//   TLS        SSLEnable (or SocketUseSSL): acceptors serve TLS with
+//              ServerCertificateFile/ServerCertificateKeyFile, demanding a
+//              client certificate when CertificateVerifyLevel has bit 2;
+//              initiators verify the acceptor (CertificateAuthoritiesFile,
+//              host name = SocketConnectHost, SNI) unless CertificateVerifyLevel
+//              is 0, and present ClientCertificateFile when set. Sessions
+//              sharing a port share the first one's TLS settings.
 //   schedule   at a window's end an active session logs out and stops
 //              connecting; a new daily/weekly window resets the journal's
 //              sequence numbers (the window start is kept beside the journal
@@ -103,8 +110,10 @@ struct engine_options {
   std::int64_t pending_timeout_ms = 10'000;    // first message must arrive within this
   std::string default_store_dir = "store";     // for sessions without FileStorePath
   std::uint64_t journal_index_capacity = std::uint64_t{1} << 22;  // outbound MsgSeqNums indexed per epoch
-  std::uint32_t max_connections = 256;
-  std::uint32_t send_queue_bytes = 1u << 20;   // per connection; full -> back-pressure
+  // The reactor allocates (and zeroes) max_connections x (send_queue_bytes +
+  // receive carry) up front: 64 x 256 KiB is 16 MiB of send queues.
+  std::uint32_t max_connections = 64;
+  std::uint32_t send_queue_bytes = 256 * 1024;  // per connection; full -> back-pressure
   std::uint32_t max_producers = 8;
   std::uint32_t producer_slots = 4096;          // records per producer ring
   std::uint32_t producer_slot_bytes = 1024;     // largest body + msg type per record
@@ -344,6 +353,7 @@ class engine {
     config::backoff retry;
     std::uint64_t prng = 0;
     std::string journal_dir;
+    const reactor::tls_context* tls = nullptr;  // initiator: client context, or none
   };
   struct conn_entry {
     reactor::conn_id id = reactor::invalid_conn;
@@ -388,13 +398,39 @@ class engine {
       sl.retry = config::backoff(s.reconnect);
       sl.prng = opts_.reconnect_seed + h;
       sl.window_start_ns = read_window_start(sl.journal_dir);
+      const reactor::tls_context* tls = nullptr;
+      if (s.tls.enabled) {
+        reactor::tls_config tc;
+        tc.ca_file = s.tls.certificate_authorities_file;
+        if (sl.initiator) {
+          tc.cert_file = s.tls.client_certificate_file;
+          tc.key_file = s.tls.client_certificate_key_file.empty() ? tc.cert_file : s.tls.client_certificate_key_file;
+          tc.verify_peer = (s.tls.verify_level & 1u) != 0;
+        } else {
+          tc.cert_file = s.tls.server_certificate_file;
+          tc.key_file = s.tls.server_certificate_key_file.empty() ? tc.cert_file : s.tls.server_certificate_key_file;
+          tc.require_client_certificate = (s.tls.verify_level & 2u) != 0;
+        }
+        reactor::tls_setup_error terr;
+        auto ctx = reactor::tls_context::create(sl.initiator ? reactor::tls_role::client : reactor::tls_role::server,
+                                                tc, terr);
+        if (!ctx) {
+          return config::config_error{config::config_errc::bad_value,
+                                      s.source + ": [SESSION] " + sl.name + ": SSLEnable: " + terr.message};
+        }
+        tls = ctx.get();
+        tls_contexts_.push_back(std::move(ctx));
+      }
+      if (sl.initiator) sl.tls = tls;
       if (!sl.initiator) {
         directory_.add(std::string(config::to_string(s.id.begin_string)), s.id.sender_comp_id, s.id.target_comp_id);
         directory_slots_.push_back(h);
         const std::string addr = s.accept_address.empty() ? "0.0.0.0" : s.accept_address;
         const std::string key = addr + ":" + std::to_string(s.accept_port);
         if (std::find(listen_keys_.begin(), listen_keys_.end(), key) == listen_keys_.end()) {
-          const reactor::listen_result lr = reactor_->listen(addr.c_str(), s.accept_port);
+          reactor::listen_options lo;
+          lo.tls = tls;
+          const reactor::listen_result lr = reactor_->listen(addr.c_str(), s.accept_port, lo);
           if (!lr.ok()) {
             return config::config_error{config::config_errc::io_error,
                                         s.source + ": [SESSION] " + sl.name + ": SocketAcceptPort: listen on " + key +
@@ -580,6 +616,10 @@ class engine {
     ++stats_.connect_attempts;
     reactor::connect_options o;
     o.timeout_ms = static_cast<std::int64_t>(s.settings.logon_timeout_s) * 1000;
+    if (s.tls != nullptr) {
+      o.tls = s.tls;
+      o.server_name = ep.host;
+    }
     const reactor::connect_result r = reactor_->connect(ep.host.c_str(), ep.port, o);
     if (!r.ok()) {
       ++stats_.connect_failures;
@@ -681,6 +721,8 @@ class engine {
   App& app_;
   engine_options opts_;
   io_handler io_;
+  // Declared before reactor_, so destroyed after it: the reactor borrows them.
+  std::vector<std::unique_ptr<reactor::tls_context>> tls_contexts_;
   std::unique_ptr<reactor_t> reactor_;
   dictionary_cache dictionaries_;
   std::vector<slot> slots_;
