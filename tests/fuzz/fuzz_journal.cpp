@@ -139,14 +139,24 @@ void write_journal(const std::string& dir, fixring::fuzz::input_reader& in, hist
   for (unsigned i = 0; i < total; ++i) {
     now += 1000;
     if (i == total / 2) {
-      if (midway & 1) check(j.reset(now) == store_status::ok, "reset failed");
-      if (midway & 2) check(j.set_next_inbound_seq(j.next_inbound_seq() + 5) == store_status::ok, "set inbound failed");
+      // Each of these is a record of its own: recovery may stop after any one.
+      if (midway & 1) {
+        check(j.reset(now) == store_status::ok, "reset failed");
+        h.note(j);
+      }
+      if (midway & 2) {
+        check(j.set_next_inbound_seq(j.next_inbound_seq() + 5) == store_status::ok, "set inbound failed");
+        h.note(j);
+      }
       if (midway & 4) {
         const std::uint64_t lower = j.next_outbound_seq() > 3 ? j.next_outbound_seq() - 2 : 1;
         check(j.set_next_outbound_seq(lower) == store_status::ok, "set outbound lower failed");
+        h.note(j);
       }
-      if (midway & 8) check(j.set_next_outbound_seq(j.next_outbound_seq() + 3) == store_status::ok, "set outbound failed");
-      h.note(j);
+      if (midway & 8) {
+        check(j.set_next_outbound_seq(j.next_outbound_seq() + 3) == store_status::ok, "set outbound failed");
+        h.note(j);
+      }
     }
     // Interleave: outbound on even steps while both remain.
     const bool out = i < 2 * std::min(n_out, n_in) ? i % 2 == 0 : n_out > n_in;
@@ -258,7 +268,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     session_journal& j = opened.value();
     const state s{j.next_outbound_seq(), j.next_inbound_seq(), j.epoch()};
-    check(h.had(s), "recovered sequence numbers the journal never had");
+    check(h.had(s), "recovered sequence numbers the journal never had",
+          "next outbound " + std::to_string(s.next_out) + ", next inbound " + std::to_string(s.next_in) + ", epoch " +
+              std::to_string(s.epoch) + "; last written " + std::to_string(h.states.back().next_out) + ", " +
+              std::to_string(h.states.back().next_in) + ", " + std::to_string(h.states.back().epoch));
     for (std::uint64_t seq = 1; seq < s.next_out; ++seq) {
       const stored_message m = j.find_outbound(seq);
       if (m.bytes.empty()) continue;
