@@ -55,12 +55,41 @@ template <class Responder>
 struct sim_app {
   sim_engine<Responder>* eng = nullptr;
   std::vector<Responder> responders;
+  std::vector<engine::session_stats> seen;  // counters last reported, per session
 
   void on_message(engine::session_handle h, const codec::message& m, std::int64_t) noexcept {
     engine_out<Responder> out{eng, h};
     responders[h].on_app_message(out, m);
   }
   bool authenticate_logon(engine::session_handle, const codec::message&) noexcept { return true; }
+
+  // Reports protocol events the counters show since the last tick: resend
+  // requests both ways, messages resent, sequence resets, gaps, rejects.
+  void on_tick(std::int64_t wall_ns) noexcept {
+    for (std::size_t i = 0; i < seen.size(); ++i) report_counters(i, wall_ns);
+  }
+  void report_counters(std::size_t i, std::int64_t wall_ns) {
+    {
+      const engine::session_stats& now = eng->session_core(static_cast<engine::session_handle>(i)).stats();
+      engine::session_stats& was = seen[i];
+      report(i, wall_ns, "resend request received", now.resend_requests_received, was.resend_requests_received);
+      report(i, wall_ns, "resend request sent", now.resend_requests_sent, was.resend_requests_sent);
+      report(i, wall_ns, "messages resent", now.messages_resent, was.messages_resent);
+      report(i, wall_ns, "sequence reset received", now.sequence_resets_received, was.sequence_resets_received);
+      report(i, wall_ns, "sequence reset sent", now.sequence_resets_sent, was.sequence_resets_sent);
+      report(i, wall_ns, "gap detected", now.gaps_detected, was.gaps_detected);
+      report(i, wall_ns, "reject sent", now.rejects_sent, was.rejects_sent);
+      report(i, wall_ns, "reject received", now.rejects_received, was.rejects_received);
+      report(i, wall_ns, "garbled message discarded", now.garbled_discarded, was.garbled_discarded);
+    }
+  }
+  void report(std::size_t i, std::int64_t wall_ns, std::string_view what, std::uint64_t now, std::uint64_t& was) {
+    if (now == was) return;
+    print_event(wall_ns, eng->session_name(static_cast<engine::session_handle>(i)),
+                std::string(what) + " (+" + std::to_string(now - was) + ", total " + std::to_string(now) + ")");
+    was = now;
+  }
+
   void on_status(engine::session_handle h, engine::session_status st, engine::session_error err) noexcept {
     std::string what;
     switch (st) {
@@ -71,6 +100,7 @@ struct sim_app {
       default: what = std::string(engine::to_string(st)); break;
     }
     const auto& core = eng->session_core(h);
+    report_counters(h, eng->wall_now_ns());  // what led here comes first
     if (st == engine::session_status::active) {
       what += " next_out=" + std::to_string(core.next_outbound_seq()) + " next_in=" +
               std::to_string(core.next_inbound_seq()) + " heartbeat_s=" +
@@ -109,6 +139,7 @@ template <class Responder>
 int run(const engine::config::settings& settings, int max_seconds) {
   sim_app<Responder> app;
   app.responders.resize(settings.sessions.size());
+  app.seen.resize(settings.sessions.size());
   auto created = sim_engine<Responder>::create(settings, app);
   if (!created) {
     std::fprintf(stderr, "fixring-sim: %s\n", created.error().message.c_str());

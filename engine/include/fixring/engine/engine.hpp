@@ -45,6 +45,8 @@
 //   on_status(session_handle, session_status, session_error)   every status change
 //   authenticate_logon(session_handle, const codec::message&)  a counterparty's Logon; false refuses it
 // and may call send()/logout()/activate()/deactivate() from inside them.
+// Optionally App also has on_tick(wall_now_ns) noexcept, called from every
+// periodic tick after the sessions were polled (e.g. to report counters).
 //
 // Sending from other threads: make_producer() (before run()) gives a producer
 // owning an SPSC ring into the reactor. producer::try_send encodes in place;
@@ -593,6 +595,7 @@ class engine {
       }
       if (maintain) (void)s.journal->maintain(wall);
     }
+    if constexpr (requires(App& a) { { a.on_tick(wall) } noexcept; }) app_.on_tick(wall);
     if (shutdown_started_ && (!any_connected || now_ns >= shutdown_deadline_ns_)) stop();
   }
 
