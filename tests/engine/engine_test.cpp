@@ -580,3 +580,45 @@ TEST_CASE("an initiator logs out at the end of its schedule window and does not 
   (void)wait_until([] { return false; }, pump, std::chrono::milliseconds(700));  // past the 100-200 ms backoff
   CHECK(eng->stats().connect_attempts == attempts);
 }
+
+TEST_CASE("a restart inside the same schedule window keeps sequence numbers, a new window resets them",
+          "[engine][schedule]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  const std::string window = "StartTime=" + hh_mm_ss_utc(-60) + "\nEndTime=" + hh_mm_ss_utc(600) + "\nTimeZone=UTC\n";
+  const std::string journal_dir =
+      engine::journal_directory(parse(initiator_settings(port, dir.path / "initiator", window)).sessions[0], "");
+  {
+    running_acceptor acc(port, dir.path / "acceptor");
+    trader_app app;
+    auto eng = make_trader(app, port, dir.path / "initiator", {}, window);
+    auto pump = [&] { (void)eng->poll_once(); };
+    REQUIRE(wait_until([&] { return app.active(); }, pump));
+    send_order(*eng, 1);
+    REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+    eng->deactivate(0);
+    REQUIRE(wait_until([&] { return app.disconnects.load() == 1; }, pump));
+    REQUIRE(eng->session_core(0).next_outbound_seq() == 4);  // Logon, order, Logout
+  }
+  const std::int64_t this_window = engine::read_window_start(journal_dir);
+  REQUIRE(this_window != 0);
+  engine::engine_options opts;
+  {
+    trader_app app;
+    auto eng = make_trader(app, free_port(), dir.path / "initiator", opts, window);  // nobody listens there
+    REQUIRE(wait_until([&] { return eng->stats().connect_attempts >= 1; }, [&] { (void)eng->poll_once(); }));
+    CHECK(eng->stats().schedule_resets == 0);
+    CHECK(eng->session_core(0).next_outbound_seq() == 4);
+  }
+  // As if the journal were last used in the previous day's window.
+  REQUIRE(engine::write_window_start(journal_dir, this_window - 86'400'000'000'000));
+  {
+    trader_app app;
+    auto eng = make_trader(app, free_port(), dir.path / "initiator", opts, window);
+    REQUIRE(wait_until([&] { return eng->stats().connect_attempts >= 1; }, [&] { (void)eng->poll_once(); }));
+    CHECK(eng->stats().schedule_resets == 1);
+    CHECK(eng->session_core(0).next_outbound_seq() == 1);
+    CHECK(eng->session_core(0).next_inbound_seq() == 1);
+    CHECK(engine::read_window_start(journal_dir) == this_window);
+  }
+}
