@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "../../tools/fixring-sim/apps.hpp"
+#include "alloc_counter.hpp"
 #include "fix_text.hpp"
 #include "fixring/codec/types.hpp"
 #include "fixring/engine/engine.hpp"
@@ -621,4 +622,50 @@ TEST_CASE("a restart inside the same schedule window keeps sequence numbers, a n
     CHECK(eng->session_core(0).next_inbound_seq() == 1);
     CHECK(engine::read_window_start(journal_dir) == this_window);
   }
+}
+
+TEST_CASE("once logged on, sending orders and polling the engine allocates nothing", "[engine][alloc]") {
+  temp_dir dir;
+  // The counterparty: answers the Logon, then reads everything into one buffer.
+  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  REQUIRE(::listen(lfd, 4) == 0);
+  const std::string answer = logon("ACC", "INIT");
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::thread peer([&] {
+    const int c = ::accept(lfd, nullptr, nullptr);
+    static char buf[65536];
+    ssize_t n = ::recv(c, buf, sizeof buf, 0);  // the Logon
+    (void)::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    while ((n = ::recv(c, buf, sizeof buf, 0)) > 0) bytes_read.fetch_add(static_cast<std::uint64_t>(n));
+    ::close(c);
+  });
+  trader_app app;
+  auto eng = make_trader(app, ntohs(a.sin_port), dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  const bool up = wait_until([&] { return app.active(); }, pump);
+  std::uint64_t allocations = 0;
+  int accepted = 0;
+  if (up) {
+    for (int i = 0; i < 100; ++i) pump();  // first-use work (timers, buffers) out of the way
+    test::alloc_scope scope;
+    for (std::uint64_t i = 1; i <= 2000; ++i) {
+      engine::send_result r{};
+      send_order(*eng, i, &r);
+      accepted += (r == engine::send_result::sent || r == engine::send_result::queued) ? 1 : 0;
+      (void)eng->poll_once();
+    }
+    allocations = scope.allocations();
+  }
+  eng.reset();  // closes the connection: the peer's recv ends
+  peer.join();
+  ::close(lfd);
+  REQUIRE(up);
+  CHECK(accepted == 2000);
+  CHECK(allocations == 0);
 }
