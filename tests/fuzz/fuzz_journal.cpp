@@ -24,11 +24,12 @@
 // returns only records that were written; and a journal that opened takes a
 // new message that a further reopen finds.
 //
-// The directory is under $FIXRING_FUZZ_TMP (default /dev/shm, else /tmp) and is removed after
-// each input.
-#include <dirent.h>
-#include <fcntl.h>
+// The directory is under $FIXRING_FUZZ_TMP (default /dev/shm, else /tmp), one
+// per process, and is removed after each input.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstddef>
@@ -77,15 +78,16 @@ struct history {
   }
 };
 
+// The journal directory of this process: <base>/fixring-fuzz-journal-<pid>,
+// emptied before and removed after each input. An input that crashes leaves
+// its directory behind; the first input of a later process removes those whose
+// process is gone.
 class temp_dir {
  public:
-  temp_dir() {
-    // tmpfs when there is one: the journal syncs its directory on segment creation.
-    const char* base = std::getenv("FIXRING_FUZZ_TMP");
-    if (!base || !*base) base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-    std::string tmpl = std::string(base) + "/fixring-fuzz-journal-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    path_ = tmpl;
+  temp_dir() : path_(base() + "/fixring-fuzz-journal-" + std::to_string(::getpid())) {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    if (!std::filesystem::create_directory(path_, ec)) std::abort();
   }
   ~temp_dir() {
     std::error_code ec;
@@ -96,6 +98,27 @@ class temp_dir {
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:
+  // tmpfs when there is one: the journal syncs its directory on segment creation.
+  static const std::string& base() {
+    static const std::string b = [] {
+      const char* env = std::getenv("FIXRING_FUZZ_TMP");
+      std::string dir = env && *env ? env : std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+      remove_orphans(dir);
+      return dir;
+    }();
+    return b;
+  }
+  static void remove_orphans(const std::string& dir) {
+    constexpr std::string_view prefix = "fixring-fuzz-journal-";
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (!name.starts_with(prefix)) continue;
+      const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) std::filesystem::remove_all(e.path(), ec);
+    }
+  }
+
   std::string path_;
 };
 
