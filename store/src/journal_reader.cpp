@@ -56,8 +56,26 @@ read_status journal_reader::next(record_view& out, bool verify_crc) noexcept {
     const std::uint64_t cap = seg.header.capacity_bytes;
     const slot_check c = inspect_slot(base, cap, offset_, verify_crc);
     if (c.state == slot_state::empty) {
-      // An unsealed segment followed by another is a roll cut short by a crash;
-      // the writer drops the empty follower on open. Nothing to read either way.
+      // An unsealed segment followed by an empty one is a roll in progress (the
+      // writer installs the next file before sealing this one) or cut short by
+      // a crash. Followed by one that holds records, this segment lost its seal.
+      if (current_ + 1 < segments_.size()) {
+        const mapped_segment& next_seg = segments_[current_ + 1];
+        if (inspect_slot(next_seg.map.data(), next_seg.header.capacity_bytes, format::segment_header_bytes, false)
+                .state != slot_state::empty) {
+          failed_ = true;
+          failure_ = read_status::corrupt;
+          try {
+            fault_ = {journal_errc::corrupt_record,
+                      seg.path + ": corrupt record at offset " + std::to_string(offset_) +
+                          " (segment ends without a segment_end record, but " + next_seg.path + " holds records)",
+                      seg.path, offset_};
+          } catch (...) {
+            fault_.code = journal_errc::corrupt_record;
+          }
+          return failure_;
+        }
+      }
       return read_status::end;
     }
     if (c.state != slot_state::record) {

@@ -512,3 +512,36 @@ TEST_CASE("a byte flipped anywhere is caught: no wrong message is ever served", 
     std::filesystem::remove_all(dir);
   }
 }
+
+TEST_CASE("a segment whose seal was wiped is reported, not read as the end of the journal", "[journal][recovery]") {
+  scratch_dir tmp;
+  const std::string dir = tmp.sub("s");
+  {
+    auto j = open_ok(dir);
+    for (std::uint64_t s = 1; s <= 600; ++s) send(j, s, order_message(s));
+    REQUIRE(j.segment_count() >= 3);
+  }
+  std::string file;
+  std::uint64_t seal = 0;
+  for (const auto& r : read_all(dir))
+    if (r.header.kind == std::uint8_t(format::record_kind::segment_end)) {
+      file = r.path;
+      seal = r.offset;
+      break;
+    }
+  REQUIRE_FALSE(file.empty());
+  {
+    const int fd = ::open(file.c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    const char zeros[format::record_header_bytes] = {};
+    REQUIRE(::pwrite(fd, zeros, sizeof zeros, static_cast<off_t>(seal)) == sizeof zeros);
+    ::close(fd);
+  }
+  read_status st;
+  (void)read_all(dir, &st);
+  CHECK(st == read_status::corrupt);
+  auto r = session_journal::open(dir, small_options(), 1);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == journal_errc::corrupt_record);
+  CHECK_THAT(r.error().message, Catch::Contains(file));
+}
