@@ -225,7 +225,8 @@ class engine {
   }
 
   // One loop iteration (the reactor's, then the producer rings), for callers
-  // that drive the engine from their own loop instead of run(). Reactor thread.
+  // that drive the engine from their own loop instead of run(). Does not pin
+  // the thread (FixringCpu applies to run() only). Reactor thread.
   int poll_once() noexcept {
     if (!started_) start();
     const int n = reactor_->poll_once();
@@ -266,13 +267,15 @@ class engine {
   }
 
   // Sends an application message on a session; body(codec::encoder&) appends
-  // the body fields. Returns the session's send_result (not_logged_on when it
+  // the body fields. With PersistMessages=N the message is flagged so that a
+  // resend replaces it with a SequenceReset-GapFill. Returns the session's send_result (not_logged_on when it
   // is not active; queued when the socket is back-pressured: the session keeps
   // it and sends it later). Reactor thread. Hot: no allocation.
   template <class BodyFn>
   send_result send(session_handle h, std::string_view msg_type, BodyFn&& body, const header_fields& header = {},
                    std::uint32_t flags = store::flag_none) noexcept {
-    return slots_[h].core->send(msg_type, std::forward<BodyFn>(body), reactor_->wall_now_ns(), header, flags);
+    const slot& s = slots_[h];
+    return s.core->send(msg_type, std::forward<BodyFn>(body), reactor_->wall_now_ns(), header, flags | s.send_flags);
   }
   // BusinessMessageReject(35=j) of `ref` on session h. Reactor thread.
   send_result send_business_reject(session_handle h, const codec::message& ref, std::uint32_t reason,
@@ -356,6 +359,7 @@ class engine {
     std::uint64_t prng = 0;
     std::string journal_dir;
     const reactor::tls_context* tls = nullptr;  // initiator: client context, or none
+    std::uint32_t send_flags = store::flag_none;  // store::flag_no_resend with PersistMessages=N
   };
   struct conn_entry {
     reactor::conn_id id = reactor::invalid_conn;
@@ -398,6 +402,7 @@ class engine {
       sl.hnd = std::make_unique<handler>(handler{this, h});
       sl.core = std::make_unique<session_t>(make_session_config(s), *sl.journal, *sl.snk, *sl.hnd, v.value());
       sl.retry = config::backoff(s.reconnect);
+      if (!s.persist_messages) sl.send_flags = store::flag_no_resend;
       sl.prng = opts_.reconnect_seed + h;
       sl.window_start_ns = read_window_start(sl.journal_dir);
       const reactor::tls_context* tls = nullptr;
