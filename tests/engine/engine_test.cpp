@@ -669,3 +669,42 @@ TEST_CASE("once logged on, sending orders and polling the engine allocates nothi
   CHECK(accepted == 2000);
   CHECK(allocations == 0);
 }
+
+TEST_CASE("a connection that sends nothing is closed after the pending timeout", "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  fill_app app;
+  engine::engine_options opts;
+  opts.pending_timeout_ms = 200;
+  auto r = fill_engine::create(parse(acceptor_settings(port, dir.path / "acceptor")), app, opts);
+  REQUIRE(r.has_value());
+  auto& eng = *r.value();
+  app.eng = &eng;
+  std::thread reactor([&] { (void)eng.run(); });
+  const auto start = std::chrono::steady_clock::now();
+  bool silent = false;
+  {
+    raw_client idle(port);
+    silent = idle.closed_silently();
+  }
+  const auto waited = std::chrono::steady_clock::now() - start;
+  eng.stop();
+  reactor.join();
+  CHECK(silent);
+  CHECK(waited < std::chrono::seconds(3));
+  CHECK(eng.stats().pending_timeouts == 1);
+}
+
+TEST_CASE("an initiator whose primary address refuses fails over to the next SocketConnectHost<n>", "[engine]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  // The primary points at a port nobody listens on; failover 1 is the acceptor.
+  auto eng = make_trader(app, free_port(), dir.path / "initiator", {},
+                         "SocketConnectHost1=127.0.0.1\nSocketConnectPort1=" + std::to_string(port) + "\n");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  CHECK(eng->stats().connect_failures >= 1);
+  CHECK(eng->stats().connect_attempts >= 2);
+}
