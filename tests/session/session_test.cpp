@@ -895,3 +895,25 @@ TEST_CASE("reset_sequence_numbers before a Logon resets the store, or the next L
     CHECK(h.sent()[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|141=Y|"));
   }
 }
+
+// Found by fuzz_session: a resend job that could not finish before an in-session
+// reset went on afterwards, sending a GapFill numbered in the old sequence into
+// the new one (the peer then saw our next real messages as too low).
+TEST_CASE("a sequence reset abandons an unfinished resend of the old sequence") {
+  harness<> h;
+  h.given_logged_on();
+  send_order(h, "A");  // our 2
+  send_order(h, "B");  // our 3
+  h.clear();
+  h.sink.answer = send_status::back_pressured;
+  h.receive("2", 2, "7=1|16=0|");  // the resend job starts but the sink takes nothing
+  REQUIRE(h.sink.sent.empty());
+  REQUIRE(h.s->reset_sequence_numbers(h.now) == send_result::queued);
+  h.sink.answer = send_status::ok;
+  h.advance(sec / 10);
+  const auto out = h.sent();
+  REQUIRE(!out.empty());
+  CHECK(out[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|141=Y|"));
+  for (const auto& m : out) CHECK(m.find("|43=Y|") == std::string::npos);  // nothing resent from the old sequence
+  CHECK(h.s->next_outbound_seq() == 2);
+}

@@ -325,8 +325,6 @@ class session {
       return send_result::queued;
     }
     if (!reset_store(now_ns)) return send_result::store_error;
-    queue_.clear();
-    gap_active_ = false;
     sent_reset_ = true;
     return send_logon(now_ns, true);
   }
@@ -428,11 +426,18 @@ class session {
     std::memcpy(peer_appl_ver_id_.data(), v.data(), peer_appl_ver_id_bytes_);
   }
 
+  // A new epoch in the store: both sequences start at 1, so whatever was
+  // pending against the old numbers (a resend job, a back-pressured backlog,
+  // messages queued behind a gap) no longer refers to anything and is dropped.
   [[nodiscard]] bool reset_store(std::int64_t now_ns) noexcept {
     if (store_.reset(now_ns) != store::store_status::ok) {
       fail(session_error::store_failure);
       return false;
     }
+    job_active_ = false;
+    backlog_from_ = 0;
+    queue_.clear();
+    gap_active_ = false;
     return true;
   }
 
@@ -1061,8 +1066,6 @@ class session {
     std::int64_t hb_s = 0;
     if (cfg_.role == session_role::acceptor && m.get_int(108, hb_s) && hb_s >= 0) heartbeat_ns_ = hb_s * detail::ns_per_s;
     if (!reset_store(now_ns)) return;
-    queue_.clear();
-    gap_active_ = false;
     if (seq == 1) consume(m, seq, now_ns);
     (void)send_logon(now_ns, true);
   }
