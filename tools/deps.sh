@@ -5,6 +5,7 @@ fixring_packages=(
   g++ meson ninja-build pkg-config cmake python3
   liburing-dev libssl-dev libpugixml-dev libmimalloc-dev libcli11-dev
   catch2 libbenchmark-dev libquickfix-dev tzdata
+  clang-14 libclang-rt-14-dev  # libFuzzer, for the fuzz smoke (tests/fuzz)
 )
 
 fixring_install_deps() {
