@@ -106,7 +106,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "run directory $run"
-echo "127.0.0.1:$port; $placement"
+echo "loopback endpoint: 127.0.0.1:$port"
+echo "CPU placement: $placement"
 
 step "exchange: fixring-sim --app fill (acceptor)"
 "${pin_sim[@]}" "$sim" --config "$run/exchange.cfg" --app fill --max-seconds 120 >"$run/exchange.log" 2>&1 &
@@ -127,7 +128,7 @@ trader_status=${PIPESTATUS[0]}
 set -e
 ((trader_status == 0)) || die "fixring-trader exited with status $trader_status (log: $run/trader.log, exchange: $run/exchange.log)"
 
-step "exchange: SIGTERM (logs out, exits)"
+step "exchange: SIGTERM (it logs out any session still logged on, then exits 0)"
 lines_before=$(wc -l <"$run/exchange.log")
 kill -TERM "$sim_pid"
 set +e

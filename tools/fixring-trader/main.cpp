@@ -24,7 +24,6 @@
 
 #include <algorithm>
 #include <cinttypes>
-#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -228,12 +227,12 @@ struct trader_app {
 };
 
 // Exact nearest-rank percentile of sorted samples: the smallest sample with
-// at least p of the samples at or below it.
-[[nodiscard]] std::int64_t percentile(const std::vector<std::int64_t>& sorted, double p) {
-  const auto n = static_cast<double>(sorted.size());
-  auto rank = static_cast<std::size_t>(std::ceil(p * n));
+// at least per_100k / 100000 of the samples at or below it (integer arithmetic,
+// so 0.99 x 2000 is rank 1980, not a rounding error away from it).
+[[nodiscard]] std::int64_t percentile(const std::vector<std::int64_t>& sorted, std::uint64_t per_100k) {
+  std::uint64_t rank = (sorted.size() * per_100k + 99'999) / 100'000;
   if (rank == 0) rank = 1;
-  return sorted[std::min(rank, sorted.size()) - 1];
+  return sorted[std::min<std::uint64_t>(rank, sorted.size()) - 1];
 }
 
 // One engine lifetime: create, run until the leg ends or the deadline passes.
@@ -341,8 +340,8 @@ int main(int argc, char** argv) {
   std::vector<std::int64_t> sorted = app.round_trip_ns;
   std::sort(sorted.begin(), sorted.end());
   if (!sorted.empty()) {
-    const std::int64_t p50 = percentile(sorted, 0.50), p99 = percentile(sorted, 0.99);
-    const std::int64_t p999 = percentile(sorted, 0.999), max = sorted.back();
+    const std::int64_t p50 = percentile(sorted, 50'000), p99 = percentile(sorted, 99'000);
+    const std::int64_t p999 = percentile(sorted, 99'900), max = sorted.back();
     std::printf("round trip NewOrderSingle -> fill (us): count=%zu p50=%.1f p99=%.1f p99.9=%.1f max=%.1f\n",
                 sorted.size(), static_cast<double>(p50) / 1e3, static_cast<double>(p99) / 1e3,
                 static_cast<double>(p999) / 1e3, static_cast<double>(max) / 1e3);
