@@ -58,7 +58,7 @@ else
   pin_sim=()
   pin_trader=()
   busy=N
-  placement="only $cores core: both sides run unpinned and sleep when idle (latency figures are not representative)"
+  placement="only $cores core available: both sides run unpinned and sleep when idle (latency figures are not representative)"
 fi
 command -v taskset >/dev/null || { pin_sim=(); pin_trader=(); placement="taskset not found: both sides run unpinned"; }
 
@@ -108,6 +108,10 @@ trap 'exit 130' INT TERM
 step "run directory $run"
 echo "loopback endpoint: 127.0.0.1:$port"
 echo "CPU placement: $placement"
+if [[ -r /proc/loadavg ]]; then
+  read -r load _ </proc/loadavg
+  echo "load average (1 min): $load on $cores core(s); other work on these cores shows up in the latency tail"
+fi
 
 step "exchange: fixring-sim --app fill (acceptor)"
 "${pin_sim[@]}" "$sim" --config "$run/exchange.cfg" --app fill --max-seconds 120 >"$run/exchange.log" 2>&1 &
@@ -122,7 +126,7 @@ sed 's/^/  exchange | /' "$run/exchange.log"
 
 step "trader: fixring-trader --orders $orders --gap-at $gap_at (initiator)"
 set +e
-"${pin_trader[@]}" "$trader" --config "$run/trader.cfg" --orders "$orders" --gap-at "$gap_at" \
+timeout 70 "${pin_trader[@]}" "$trader" --config "$run/trader.cfg" --orders "$orders" --gap-at "$gap_at" \
   --json "$run/latency.json" --max-seconds 50 2>&1 | tee "$run/trader.log" | sed 's/^/  trader   | /'
 trader_status=${PIPESTATUS[0]}
 set -e
@@ -131,6 +135,8 @@ set -e
 step "exchange: SIGTERM (it logs out any session still logged on, then exits 0)"
 lines_before=$(wc -l <"$run/exchange.log")
 kill -TERM "$sim_pid"
+for _ in $(seq 1 100); do kill -0 "$sim_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$sim_pid" 2>/dev/null && die "fixring-sim did not exit within 10 s of SIGTERM (log: $run/exchange.log)"
 set +e
 wait "$sim_pid"
 sim_status=$?
