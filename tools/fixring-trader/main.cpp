@@ -142,7 +142,9 @@ struct trader_app {
     round_trip_ns.push_back(now - sent_ns[id]);
     ++filled;
     if (filled % (orders >= 4 ? orders / 4 : 1) == 0) {
-      print_event("traffic: " + std::to_string(filled) + " of " + std::to_string(orders) + " orders filled");
+      char line[64];  // on the fill path: no allocation
+      const int n = std::snprintf(line, sizeof line, "traffic: %d of %d orders filled", filled, orders);
+      print_event(std::string_view(line, static_cast<std::size_t>(n)));
     }
     if (static_cast<int>(id) != in_flight) return;
     in_flight = 0;
