@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs fixring-latency with tiny counts for raw and quickfix, once closed-loop
+"""Runs fixring-latency with tiny counts for raw, fixring and quickfix, once closed-loop
 and once fixed-rate, and checks what it wrote: the JSON parses, every system
 has every field with a sane value, every count is exactly the requested count,
 and the SVG is well-formed XML with one line per system. Not a timing test."""
@@ -17,7 +17,7 @@ COUNT, WARMUP, STREAM = 2000, 200, 20000
 def run(binary, out, extra):
     json_path, svg_path = out / "latency.json", out / "latency.svg"
     args = [binary, "--count", str(COUNT), "--warmup", str(WARMUP), "--stream-count", str(STREAM),
-            "--systems", "raw,quickfix", "--seconds", "20", "--json", str(json_path), "--plot", str(svg_path)] + extra
+            "--systems", "raw,fixring,quickfix", "--seconds", "20", "--json", str(json_path), "--plot", str(svg_path)] + extra
     proc = subprocess.run(args, capture_output=True, text=True, timeout=100)
     print(proc.stdout)
     if proc.returncode != 0:
@@ -27,8 +27,8 @@ def run(binary, out, extra):
             sys.exit(f"the table lacks '{word}'")
     report = json.loads(json_path.read_text())
     names = [s["name"] for s in report["systems"]]
-    if names != ["raw", "quickfix"]:
-        sys.exit(f"systems in the JSON are {names}, expected raw then quickfix")
+    if names != ["raw", "fixring", "quickfix"]:
+        sys.exit(f"systems in the JSON are {names}, expected raw, fixring, quickfix")
     for s in report["systems"]:
         missing = [f for f in FIELDS if f not in s]
         if missing:
@@ -43,8 +43,8 @@ def run(binary, out, extra):
             sys.exit(f"{s['name']}: mode '{s['mode']}' does not match the run")
     root = ET.parse(svg_path).getroot()
     lines = root.findall("{http://www.w3.org/2000/svg}polyline")
-    if len(lines) != 2:
-        sys.exit(f"the plot has {len(lines)} lines, expected 2")
+    if len(lines) != 3:
+        sys.exit(f"the plot has {len(lines)} lines, expected 3")
 
 
 def main():

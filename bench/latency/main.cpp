@@ -26,6 +26,7 @@ struct system_entry {
 };
 constexpr system_entry all_systems[] = {
     {"raw", run_raw_tcp},        // (a) the raw TCP limit: raw_tcp.cpp
+    {"fixring", run_fixring},    // (b) fixring both sides: fixring_system.cpp
 #ifdef FIXRING_LATENCY_QUICKFIX
     {"quickfix", run_quickfix},  // (c) QuickFIX/C++ both sides: quickfix_system.cpp
 #endif

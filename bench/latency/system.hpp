@@ -1,5 +1,5 @@
 // The contract between fixring-latency's driver (main.cpp) and each measured
-// system (raw TCP, QuickFIX, and later fixring). C++14, because the QuickFIX side
+// system (raw TCP, fixring, QuickFIX). C++14, because the QuickFIX side
 // is compiled as gnu++14 (its headers use dynamic exception specifications).
 //
 // A system is one function, `run_<name>(const run_config&, system_result&)`, that
@@ -77,6 +77,7 @@ struct pacer {
 
 // Systems, one per file. Each is declared here so the driver's table can name it.
 bool run_raw_tcp(const run_config& config, system_result& result);      // raw_tcp.cpp
+bool run_fixring(const run_config& config, system_result& result);      // fixring_system.cpp
 bool run_quickfix(const run_config& config, system_result& result);     // quickfix_system.cpp
 
 }  // namespace latency

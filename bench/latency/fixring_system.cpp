@@ -1,0 +1,374 @@
+// System (b): fixring initiator <-> fixring acceptor, FIX.4.4, NewOrderSingle ->
+// ExecutionReport. Each side is one fixring::engine::engine<App> built from a
+// settings text: the acceptor in a forked child (pinned to acceptor_core), the
+// initiator here (already pinned to initiator_core). Each side drives its engine
+// with poll_once() in a loop on its one thread, with the io_uring reactor in busy
+// mode (FixringBusyPoll=Y), so it never sleeps, exactly like the raw TCP and
+// QuickFIX sides. Both sides journal (the engine's session journal, one per
+// side) with FixringDurability=none (page cache, no fsync), in a fresh mkdtemp
+// directory removed afterwards. Validation matches the QuickFIX system: FIX44.xml
+// from --spec-dir when it is there (UseDataDictionary=Y), none otherwise.
+//
+// Message contents are those of bench/support/sample_messages.hpp: the body
+// fields of the sample NewOrderSingle and ExecutionReport, in their order, with
+// ClOrdID(11) set to the order's index (so a reply finds its send time) and, on
+// the reply, ExecID(17) numbered per report.
+//
+// Threads: each process has exactly one thread touching its engine (the engine's
+// reactor thread contract); the two processes share only the atomics of
+// fixring_shared. Cold code apart from the callbacks and the send loops, which
+// allocate nothing.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fixring/engine/engine.hpp"
+#include "process.hpp"
+#include "support/sample_messages.hpp"
+#include "system.hpp"
+
+namespace fixring::latency {
+namespace {
+
+struct fixring_shared {
+  std::atomic<int> acceptor_ready{0};             // the acceptor's engine exists and listens
+  std::atomic<int> stream_phase{0};               // 1: count NewOrderSingles instead of answering
+  std::atomic<int> stop{0};                       // 1: the acceptor shuts down
+  std::atomic<std::uint64_t> stream_received{0};  // NewOrderSingles counted in the stream phase
+  std::atomic<std::uint64_t> stream_done_ns{0};   // when the last one arrived; 0 until then
+  std::atomic<int> acceptor_error{0};             // 1: a reply could not be sent
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "shared across processes");
+static_assert(std::atomic<int>::is_always_lock_free, "shared across processes");
+
+// One body field of a sample message: tag and value bytes (owned).
+using sample_field = std::pair<std::uint32_t, std::string>;
+
+// The body fields of a readable sample message ('|' for SOH), header tags
+// (8, 9, 35, 34, 49, 52, 56) and the trailer left out. Cold.
+std::vector<sample_field> body_fields(const char* readable) {
+  std::vector<sample_field> out;
+  const std::string_view text(readable);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('|', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view field = text.substr(pos, end - pos);
+    pos = end + 1;
+    const std::size_t eq = field.find('=');
+    if (eq == std::string_view::npos) continue;
+    const auto tag = static_cast<std::uint32_t>(std::strtoul(std::string(field.substr(0, eq)).c_str(), nullptr, 10));
+    switch (tag) {
+      case 8: case 9: case 35: case 34: case 49: case 52: case 56: case 10:
+        continue;
+      default:
+        out.emplace_back(tag, std::string(field.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+[[nodiscard]] bool accepted(engine::send_result r) noexcept {
+  return r == engine::send_result::sent || r == engine::send_result::queued;
+}
+
+// ---- the acceptor (forked child) ----
+
+struct acceptor_app;
+using acceptor_engine = engine::engine<acceptor_app>;
+
+// Answers each NewOrderSingle with one ExecutionReport carrying its ClOrdID, or,
+// once the initiator has switched to the stream phase, only counts them.
+struct acceptor_app {
+  acceptor_engine* eng = nullptr;
+  fixring_shared* shared = nullptr;
+  std::uint64_t stream_count = 0;
+  std::uint64_t stream_seen = 0;  // only this thread counts
+  std::uint64_t exec_id = 0;
+  const std::vector<sample_field>* report_fields = nullptr;
+
+  void on_message(engine::session_handle h, const codec::message& m, std::int64_t) noexcept {
+    if (m.msg_type() != "D") return;
+    // Pairs with the initiator's release store of stream_phase, made after the
+    // last round trip's reply arrived.
+    if (shared->stream_phase.load(std::memory_order_acquire) != 0) {
+      const std::uint64_t n = ++stream_seen;
+      if (n == stream_count) shared->stream_done_ns.store(now_ns(), std::memory_order_release);
+      // Pairs with the initiator's acquire load of stream_received.
+      shared->stream_received.store(n, std::memory_order_release);
+      return;
+    }
+    const std::string_view cl_ord_id = m.get_or(11);
+    const std::uint64_t id = ++exec_id;
+    const engine::send_result r = eng->send(h, "8", [&](codec::encoder& e) noexcept {
+      for (const sample_field& f : *report_fields) {
+        if (f.first == 11) {
+          e.add(11, cl_ord_id);
+        } else if (f.first == 17) {
+          e.add_uint(17, id);
+        } else {
+          e.add(f.first, f.second);
+        }
+      }
+    });
+    if (!accepted(r)) shared->acceptor_error.store(1, std::memory_order_release);
+  }
+  void on_status(engine::session_handle, engine::session_status, engine::session_error) noexcept {}
+  bool authenticate_logon(engine::session_handle, const codec::message&) noexcept { return true; }
+};
+
+// The child's body: returns its exit code (0 success, 2 set-up failure, 3 a
+// reply was refused by the session).
+int acceptor_main(const std::string& settings_text, std::uint64_t stream_count, double max_seconds,
+                  fixring_shared& shared) {
+  const std::vector<sample_field> report_fields = body_fields(bench::execution_report_text);
+  auto settings = engine::config::parse_settings_text(settings_text, "fixring-latency acceptor");
+  if (!settings) {
+    std::fprintf(stderr, "fixring acceptor: %s\n", settings.error().message.c_str());
+    return 2;
+  }
+  acceptor_app app;
+  app.shared = &shared;
+  app.stream_count = stream_count;
+  app.report_fields = &report_fields;
+  engine::engine_options options;
+  options.max_connections = 4;
+  auto created = acceptor_engine::create(settings.value(), app, options);
+  if (!created) {
+    std::fprintf(stderr, "fixring acceptor: %s\n", created.error().message.c_str());
+    return 2;
+  }
+  acceptor_engine& eng = *created.value();
+  app.eng = &eng;
+  // Pairs with the initiator's acquire wait: the listener exists once create() returned.
+  shared.acceptor_ready.store(1, std::memory_order_release);
+  const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(max_seconds * 1e9);
+  // Pairs with the initiator's release store of stop.
+  while (shared.stop.load(std::memory_order_acquire) == 0 && now_ns() < deadline) (void)eng.poll_once();
+  return shared.acceptor_error.load(std::memory_order_acquire) != 0 ? 3 : 0;
+}
+
+// ---- the initiator (this process) ----
+
+struct initiator_app;
+using initiator_engine = engine::engine<initiator_app>;
+
+// Records when each ExecutionReport arrives, by the index in its ClOrdID.
+struct initiator_app {
+  std::vector<std::uint64_t> received_ns;  // 0 until that order's report arrived
+  std::uint64_t replies = 0;
+  bool logged_on = false;
+  bool session_failed = false;
+
+  void on_message(engine::session_handle, const codec::message& m, std::int64_t) noexcept {
+    const std::uint64_t t = now_ns();
+    if (m.msg_type() != "8") return;
+    std::uint64_t index = 0;
+    if (m.get_uint(11, index) && index < received_ns.size() && received_ns[index] == 0) {
+      received_ns[index] = t;
+      ++replies;
+    }
+  }
+  void on_status(engine::session_handle, engine::session_status st, engine::session_error) noexcept {
+    logged_on = st == engine::session_status::active;
+    if (st == engine::session_status::error) session_failed = true;
+  }
+  bool authenticate_logon(engine::session_handle, const codec::message&) noexcept { return true; }
+};
+
+constexpr engine::session_handle the_session = 0;
+
+// Sends NewOrderSingle `index`: the sample's body fields, ClOrdID = index.
+[[nodiscard]] engine::send_result send_order(initiator_engine& eng, const std::vector<sample_field>& order_fields,
+                                             std::uint64_t index) noexcept {
+  return eng.send(the_session, "D", [&](codec::encoder& e) noexcept {
+    for (const sample_field& f : order_fields) {
+      if (f.first == 11) {
+        e.add_uint(11, index);
+      } else {
+        e.add(f.first, f.second);
+      }
+    }
+  });
+}
+
+bool run_initiator(const run_config& config, system_result& result, const std::string& settings_text,
+                   fixring_shared& shared) {
+  const std::vector<sample_field> order_fields = body_fields(bench::new_order_single_text);
+  auto settings = engine::config::parse_settings_text(settings_text, "fixring-latency initiator");
+  if (!settings) {
+    result.error = "fixring initiator settings: " + settings.error().message;
+    return false;
+  }
+  initiator_app app;
+  engine::engine_options options;
+  options.max_connections = 4;
+  auto created = initiator_engine::create(settings.value(), app, options);
+  if (!created) {
+    result.error = "fixring initiator: " + created.error().message;
+    return false;
+  }
+  initiator_engine& eng = *created.value();
+  const auto seconds = [&] { return now_ns() + static_cast<std::uint64_t>(config.max_seconds * 1e9); };
+
+  std::uint64_t deadline = seconds();
+  while (!app.logged_on && !app.session_failed && now_ns() < deadline) (void)eng.poll_once();
+  if (!app.logged_on) {
+    result.error = "fixring: no logon within --seconds";
+    return false;
+  }
+
+  // Round trips: ClOrdID is the order's index, so the report finds its send time.
+  const std::uint64_t total = config.warmup + config.count;
+  app.received_ns.assign(total, 0);
+  std::vector<std::uint64_t> sent_ns(total);
+  pacer pace;
+  pace.period_ns = config.rate_msgs_per_s > 0 ? 1e9 / config.rate_msgs_per_s : 0;
+  pace.start_ns = now_ns();
+  const bool closed_loop = pace.period_ns == 0;
+  deadline = seconds();
+  std::uint64_t next_send = 0;
+  while (app.replies < total) {
+    if (next_send < total) {
+      const std::uint64_t t = now_ns();
+      const bool due = closed_loop ? next_send == app.replies : t >= pace.intended_ns(next_send);
+      if (due) {
+        sent_ns[next_send] = closed_loop ? t : pace.intended_ns(next_send);
+        if (!accepted(send_order(eng, order_fields, next_send))) {
+          result.error = "fixring: NewOrderSingle " + std::to_string(next_send) + " refused by the session";
+          return false;
+        }
+        ++next_send;
+      }
+    }
+    (void)eng.poll_once();
+    if (now_ns() > deadline || app.session_failed || !app.logged_on) {
+      result.error = "fixring: " + std::to_string(app.replies) + " of " + std::to_string(total) +
+                     " ExecutionReports within --seconds" + (app.logged_on ? "" : " (session down)");
+      return false;
+    }
+  }
+  result.samples_ns.reserve(config.count);
+  for (std::uint64_t i = config.warmup; i < total; ++i) result.samples_ns.push_back(app.received_ns[i] - sent_ns[i]);
+
+  // One-way stream: the acceptor counts instead of answering. A back-pressured
+  // socket makes send() answer queued (sequenced and journaled; the session
+  // sends it when polled), so the loop polls now and then to drain it.
+  shared.stream_phase.store(1, std::memory_order_release);  // pairs with the acceptor's acquire load
+  deadline = seconds();
+  const std::uint64_t start = now_ns();
+  for (std::uint64_t i = 0; i < config.stream_count; ++i) {
+    if (!accepted(send_order(eng, order_fields, total + i))) {
+      result.error = "fixring: streamed NewOrderSingle " + std::to_string(i) + " refused by the session";
+      return false;
+    }
+    if ((i & 31) == 31) (void)eng.poll_once();
+  }
+  while (shared.stream_done_ns.load(std::memory_order_acquire) == 0 && now_ns() < deadline) (void)eng.poll_once();
+  result.stream_received = shared.stream_received.load(std::memory_order_acquire);
+  const std::uint64_t done = shared.stream_done_ns.load(std::memory_order_acquire);
+  if (done == 0) {
+    result.error = "fixring: the acceptor counted " + std::to_string(result.stream_received) + " of " +
+                   std::to_string(config.stream_count) + " streamed messages within --seconds";
+    return false;
+  }
+  result.throughput_msgs_per_s = static_cast<double>(config.stream_count) * 1e9 / static_cast<double>(done - start);
+
+  // Logout, answered by the acceptor.
+  (void)eng.logout(the_session, "done");
+  deadline = now_ns() + 2'000'000'000ull;
+  while (app.logged_on && now_ns() < deadline) (void)eng.poll_once();
+  return true;
+}
+
+std::string settings_text(bool acceptor, int port, const std::string& store_dir, const std::string& dictionary) {
+  std::string s = "[DEFAULT]\n";
+  s += std::string("ConnectionType=") + (acceptor ? "acceptor" : "initiator") + "\n";
+  s += "FileStorePath=" + store_dir + "\n";
+  s += "FixringBusyPoll=Y\n";
+  s += "FixringDurability=none\n";
+  s += std::string("UseDataDictionary=") + (dictionary.empty() ? "N" : "Y") + "\n";
+  if (!dictionary.empty()) s += "DataDictionary=" + dictionary + "\n";
+  if (acceptor) {
+    s += "SocketAcceptAddress=127.0.0.1\n";
+    s += "SocketAcceptPort=" + std::to_string(port) + "\n";
+  } else {
+    s += "SocketConnectHost=127.0.0.1\n";
+    s += "SocketConnectPort=" + std::to_string(port) + "\n";
+    s += "HeartBtInt=30\n";
+    s += "ReconnectInterval=1\n";
+  }
+  s += "\n[SESSION]\nBeginString=FIX.4.4\n";
+  s += std::string("SenderCompID=") + (acceptor ? "BROKER1" : "CLIENT1") + "\n";
+  s += std::string("TargetCompID=") + (acceptor ? "CLIENT1" : "BROKER1") + "\n";
+  return s;
+}
+
+// Removes the run's temporary journal directory.
+void remove_tree(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) std::fprintf(stderr, "fixring: could not remove %s: %s\n", dir.c_str(), ec.message().c_str());
+}
+
+}  // namespace
+
+bool run_fixring(const run_config& config, system_result& result) {
+  std::string dictionary = config.spec_dir.empty() ? std::string() : config.spec_dir + "/FIX44.xml";
+  std::error_code exists_ec;
+  if (!dictionary.empty() && !std::filesystem::exists(dictionary, exists_ec)) dictionary.clear();
+  result.description =
+      std::string("fixring engine both sides, FIX.4.4, poll_once() busy loop per side (FixringBusyPoll=Y, io_uring), "
+                  "journal on both sides (FixringDurability=none)") +
+      (dictionary.empty() ? ", no data dictionary" : ", FIX44.xml validation on");
+
+  char dir_template[] = "/tmp/fixring-latency-fr-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) {
+    result.error = errno_text("fixring: mkdtemp");
+    return false;
+  }
+  const std::string base(dir_template);
+  shared_block<fixring_shared> shared;
+  const int port = pick_free_port();
+  if (!shared.ok() || port < 0) {
+    result.error = errno_text("fixring: shared memory or port");
+    remove_tree(base);
+    return false;
+  }
+  const std::string acceptor_settings = settings_text(true, port, base + "/acceptor", dictionary);
+  const std::string initiator_settings = settings_text(false, port, base + "/initiator", dictionary);
+  const double child_seconds = 3 * config.max_seconds + 5;
+  std::fflush(nullptr);
+  const pid_t child = fork_child(config.pin, config.acceptor_core, [&] {
+    return acceptor_main(acceptor_settings, config.stream_count, child_seconds, *shared);
+  });
+  if (child < 0) {
+    result.error = errno_text("fixring: fork");
+    remove_tree(base);
+    return false;
+  }
+  const std::uint64_t ready_deadline = now_ns() + 5'000'000'000ull;
+  while (shared->acceptor_ready.load(std::memory_order_acquire) == 0 && now_ns() < ready_deadline) usleep(1000);
+
+  bool ok = shared->acceptor_ready.load(std::memory_order_acquire) != 0;
+  if (!ok) result.error = "fixring: the acceptor did not start listening";
+  if (ok) ok = run_initiator(config, result, initiator_settings, *shared);
+  shared->stop.store(1, std::memory_order_release);  // pairs with the acceptor loop's acquire load
+  const int status = reap_child(child, 10);
+  if (ok && status != 0) {
+    result.error = "fixring: the acceptor process failed with status " + std::to_string(status);
+    ok = false;
+  }
+  remove_tree(base);
+  return ok;
+}
+
+}  // namespace fixring::latency
