@@ -101,6 +101,7 @@ struct acceptor_app {
     // last round trip's reply arrived.
     if (shared->stream_phase.load(std::memory_order_acquire) != 0) {
       const std::uint64_t n = ++stream_seen;
+      // Pairs with the initiator's acquire loads of stream_done_ns.
       if (n == stream_count) shared->stream_done_ns.store(now_ns(), std::memory_order_release);
       // Pairs with the initiator's acquire load of stream_received.
       shared->stream_received.store(n, std::memory_order_release);
@@ -119,7 +120,8 @@ struct acceptor_app {
         }
       }
     });
-    if (!accepted(r)) shared->acceptor_error.store(1, std::memory_order_release);
+    // relaxed: written and read only by this (the child's reactor) thread.
+    if (!accepted(r)) shared->acceptor_error.store(1, std::memory_order_relaxed);
   }
   void on_status(engine::session_handle, engine::session_status, engine::session_error) noexcept {}
   bool authenticate_logon(engine::session_handle, const codec::message&) noexcept { return true; }
@@ -153,7 +155,8 @@ int acceptor_main(const std::string& settings_text, std::uint64_t stream_count, 
   const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(max_seconds * 1e9);
   // Pairs with the initiator's release store of stop.
   while (shared.stop.load(std::memory_order_acquire) == 0 && now_ns() < deadline) (void)eng.poll_once();
-  return shared.acceptor_error.load(std::memory_order_acquire) != 0 ? 3 : 0;
+  // relaxed: see the store in acceptor_app::on_message (same thread).
+  return shared.acceptor_error.load(std::memory_order_relaxed) != 0 ? 3 : 0;
 }
 
 // ---- the initiator (this process) ----
@@ -272,6 +275,7 @@ bool run_initiator(const run_config& config, system_result& result, const std::s
     }
     if ((i & 31) == 31) (void)eng.poll_once();
   }
+  // The acquire loads pair with the acceptor's release stores in acceptor_app::on_message.
   while (shared.stream_done_ns.load(std::memory_order_acquire) == 0 && now_ns() < deadline) (void)eng.poll_once();
   result.stream_received = shared.stream_received.load(std::memory_order_acquire);
   const std::uint64_t done = shared.stream_done_ns.load(std::memory_order_acquire);
@@ -356,6 +360,7 @@ bool run_fixring(const run_config& config, system_result& result) {
     return false;
   }
   const std::uint64_t ready_deadline = now_ns() + 5'000'000'000ull;
+  // The acquire loads pair with acceptor_main's release store of acceptor_ready.
   while (shared->acceptor_ready.load(std::memory_order_acquire) == 0 && now_ns() < ready_deadline) usleep(1000);
 
   bool ok = shared->acceptor_ready.load(std::memory_order_acquire) != 0;

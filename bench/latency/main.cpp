@@ -103,7 +103,7 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--json", json_path, "write per-system results as JSON to FILE");
   app.add_option("--plot", plot_path, "write a latency-by-percentile plot as SVG to FILE");
-  app.add_option("--spec-dir", config.spec_dir, "directory with FIX44.xml for QuickFIX's validation")
+  app.add_option("--spec-dir", config.spec_dir, "directory with FIX44.xml for QuickFIX's and fixring's validation")
       ->capture_default_str();
   app.add_flag("--no-pin", no_pin, "do not pin the two sides to cores 0 and 1");
   CLI11_PARSE(app, argc, argv);
