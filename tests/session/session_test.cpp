@@ -917,3 +917,28 @@ TEST_CASE("a sequence reset abandons an unfinished resend of the old sequence") 
   for (const auto& m : out) CHECK(m.find("|43=Y|") == std::string::npos);  // nothing resent from the old sequence
   CHECK(h.s->next_outbound_seq() == 2);
 }
+
+TEST_CASE("skipped outbound numbers open a gap the resend answers with a GapFill") {
+  harness<> h;
+  h.given_logged_on();
+  send_order(h, "A");  // our 2
+  CHECK(h.s->skip_outbound_sequence(3) == send_result::sent);
+  CHECK(h.s->next_outbound_seq() == 6);
+  send_order(h, "B");  // our 6: the counterparty sees 3..5 missing
+  REQUIRE(h.sent().size() == 2);
+  CHECK(h.sent()[1] == E("35=D|34=6|49=ISLD|52=@|56=TW44|11=B|55=INTC|"));
+  h.clear();
+  h.receive("2", 2, "7=2|16=0|");
+  const auto out = h.sent();
+  REQUIRE(out.size() == 3);
+  CHECK(out[0] == E("35=D|34=2|43=Y|49=ISLD|52=@|56=TW44|122=@|11=A|55=INTC|"));
+  CHECK(out[1] == E("35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=6|123=Y|"));
+  CHECK(out[2] == E("35=D|34=6|43=Y|49=ISLD|52=@|56=TW44|122=@|11=B|55=INTC|"));
+}
+
+TEST_CASE("skipping outbound numbers needs a logged-on session") {
+  harness<> h;
+  h.make();
+  CHECK(h.s->skip_outbound_sequence(2) == send_result::not_logged_on);
+  CHECK(h.s->next_outbound_seq() == 1);
+}

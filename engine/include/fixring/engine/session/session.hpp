@@ -337,6 +337,22 @@ class session {
     return send_resend_request_raw(begin_seq, end_seq, now_ns);
   }
 
+  // Skips `count` outbound MsgSeqNums without sending anything: the next
+  // message goes out `count` numbers higher, so the counterparty sees a gap and
+  // asks for it; the resend answers the skipped numbers with a
+  // SequenceReset-GapFill (nothing is stored under them). For simulators and
+  // fault drills. Only while active; sent when done, store_error when the store
+  // refused (the session is then in error), not_logged_on otherwise.
+  send_result skip_outbound_sequence(std::uint64_t count) noexcept {
+    if (status_ != session_status::active) return send_result::not_logged_on;
+    if (count == 0) return send_result::sent;
+    if (store_.set_next_outbound_seq(store_.next_outbound_seq() + count) != store::store_status::ok) {
+      fail(session_error::store_failure);
+      return send_result::store_error;
+    }
+    return send_result::sent;
+  }
+
   // A Heartbeat now (with TestReqID(112) when not empty), or a TestRequest.
   // While connected (logged on or not). Answers as send() does.
   send_result send_heartbeat(std::string_view test_req_id, std::int64_t now_ns) noexcept {
