@@ -44,6 +44,25 @@ if ((quick == 0)); then
   logs+=(build-asan/meson-logs/testlog.json)
 fi
 
+# --- ThreadSanitizer: the code that crosses threads ---
+# The SPSC ring's stress tests and the engine's producer-ring cases (another
+# thread sending into the reactor) in a -Db_sanitize=thread tree; only those
+# targets are built, so this costs a couple of minutes.
+if ((quick == 0)); then
+  echo "== tsan: configure and build (build-tsan)"
+  if configure build-tsan --buildtype=debug -Db_sanitize=thread -Db_lundef=false -Dbenchmarks=disabled &&
+     ninja -C build-tsan -j"$jobs" tests/reactor/spsc_ring_tests tests/engine/engine_socket_tests \
+       >build-tsan.build.log 2>&1; then
+    echo "== tsan: test"
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" meson test -C build-tsan --no-rebuild \
+      --print-errorlogs --timeout-multiplier 4 spsc_ring engine_sockets 2>&1 | grep -vE '^\s*$' | tail -n 30
+    logs+=(build-tsan/meson-logs/testlog.json)
+  else
+    tail -50 build-tsan.build.log; echo "== tsan: BUILD FAILED"; status=1
+  fi
+fi
+# --- end ThreadSanitizer ---
+
 # --- fuzz smoke (tests/fuzz) ---
 # Each libFuzzer target for FIXRING_FUZZ_SECONDS (default 20) in a clang tree;
 # recorded as skipped when clang++ or libFuzzer is missing.
