@@ -244,6 +244,8 @@ class session {
     const std::int64_t since_recv = now_ns - last_received_ns_;
     if (since_recv >= permille(cfg_.disconnect_permille)) {
       fail(session_error::heartbeat_timeout);
+    } else if (heartbeats_suppressed_) {
+      return;
     } else if (!test_request_pending_ && since_recv >= permille(cfg_.test_request_permille)) {
       if (send_test_request(cfg_.test_req_id, now_ns) != send_result::not_logged_on) test_request_pending_ = true;
     } else if (!test_request_pending_ && now_ns - last_sent_ns_ >= heartbeat_ns_) {
@@ -265,7 +267,7 @@ class session {
     if (backlog_from_ != 0 || job_active_) d = last_sent_ns_;
     if (gap_active_) d = std::min(d, gap_progress_ns_ + resend_retry_ns());
     if (heartbeat_ns_ <= 0) return d;
-    if (test_request_pending_) return std::min(d, last_received_ns_ + permille(cfg_.disconnect_permille));
+    if (test_request_pending_ || heartbeats_suppressed_) return std::min(d, last_received_ns_ + permille(cfg_.disconnect_permille));
     return std::min({d, last_sent_ns_ + heartbeat_ns_, last_received_ns_ + permille(cfg_.test_request_permille)});
   }
 
@@ -368,6 +370,41 @@ class session {
     ++stats_.test_requests_sent;
     return send_sequenced("1", {}, store::flag_admin, now_ns,
                           [&](codec::encoder& e) noexcept { e.add(112, test_req_id); });
+  }
+
+  // Fault injection ("drop heartbeats"): while set, the session sends no
+  // Heartbeat on its own (neither the HeartBtInt one nor the answer to a
+  // TestRequest, which is still consumed) and no TestRequest, so the
+  // counterparty times out. Everything else is unchanged, our own check of
+  // the counterparty's silence included; explicit send_heartbeat() and
+  // send_test_request() calls still send. Kept across connections.
+  void set_heartbeats_suppressed(bool suppressed) noexcept { heartbeats_suppressed_ = suppressed; }
+  [[nodiscard]] bool heartbeats_suppressed() const noexcept { return heartbeats_suppressed_; }
+
+  // Fault injection ("send duplicates with PossDup"): sends the stored
+  // outbound application message `seq` again exactly as a resend would
+  // (PossDupFlag(43)=Y, OrigSendingTime(122) = its original SendingTime, a new
+  // SendingTime, the same MsgSeqNum and body). Sequence numbers, the store and
+  // any resend or backlog in progress are left alone. Answers: sent;
+  // not_found when nothing is stored under `seq` or it is an admin message or
+  // flagged not to be resent; not_logged_on unless active; too_large when the
+  // rewritten form does not fit max_message_bytes; back_pressured or closed
+  // from the sink (nothing is kept to send later).
+  send_result send_duplicate(std::uint64_t seq, std::int64_t now_ns) noexcept {
+    if (status_ != session_status::active) return send_result::not_logged_on;
+    if (transport_closed_) return send_result::closed;
+    const store::stored_message sm = store_.find_outbound(seq);
+    if (!sm.found() || (sm.flags & (store::flag_admin | store::flag_no_resend)) != 0) return send_result::not_found;
+    if (stored_msg_.parse({sm.bytes.data(), sm.bytes.size()}) != codec::parse_error::none) return send_result::not_found;
+    const codec::encode_result r =
+        rewrite_for_resend(stored_msg_, now_ns, precision_, scratch_.get(), cfg_.max_message_bytes);
+    if (!r.ok()) return send_result::too_large;
+    switch (transmit({scratch_.get(), r.size_bytes}, now_ns)) {
+      case send_status::ok: ++stats_.messages_resent; return send_result::sent;
+      case send_status::back_pressured: return send_result::back_pressured;
+      case send_status::closed: return send_result::closed;
+    }
+    return send_result::closed;
   }
 
   [[nodiscard]] std::uint64_t next_outbound_seq() const noexcept { return store_.next_outbound_seq(); }
@@ -1033,6 +1070,7 @@ class session {
             return;
           }
           // Echoed as received, even empty (when the dictionary allows empty values).
+          if (heartbeats_suppressed_) return;
           ++stats_.heartbeats_sent;
           (void)send_sequenced("0", {}, store::flag_admin, now_ns,
                                [&](codec::encoder& e) noexcept { e.add(112, id); });
@@ -1142,6 +1180,7 @@ class session {
   bool reset_pending_ = false;  // reset_sequence_numbers() before the next Logon
   bool transport_closed_ = false;
   bool draining_ = false;
+  bool heartbeats_suppressed_ = false;  // set_heartbeats_suppressed()
   std::array<char, 16> peer_appl_ver_id_{};  // echoed in 1137 when none is configured
   std::size_t peer_appl_ver_id_bytes_ = 0;
 

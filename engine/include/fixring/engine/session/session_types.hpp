@@ -102,6 +102,9 @@ enum class send_result : std::uint8_t {
   too_large,     // no sequence number used: the message does not fit max_message_bytes
   store_error,   // no sequence number used: the store refused it (session now in error)
   closed,        // sequenced and stored, but the transport is closed
+  // Only from session::send_duplicate(), which sequences and stores nothing:
+  not_found,       // no application message stored under that MsgSeqNum
+  back_pressured,  // the sink refused the bytes; nothing is kept to send later
 };
 
 // SessionRejectReason(373) values and their FIX names (the Reject's Text(58)).
