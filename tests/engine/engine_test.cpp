@@ -708,3 +708,94 @@ TEST_CASE("an initiator whose primary address refuses fails over to the next Soc
   CHECK(eng->stats().connect_failures >= 1);
   CHECK(eng->stats().connect_attempts >= 2);
 }
+
+// ---------------------------------------------------------------------------
+// Fault injection
+// ---------------------------------------------------------------------------
+
+namespace {
+// A plain listening socket standing in for an acceptor, read without blocking
+// so that the initiator engine can be pumped on the same thread.
+struct raw_listener {
+  int fd = -1;
+  int conn = -1;
+  std::uint16_t port = 0;
+  std::string received;
+  raw_listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, 4) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+  }
+  ~raw_listener() {
+    if (conn >= 0) ::close(conn);
+    ::close(fd);
+  }
+  // Accepts and reads whatever has arrived; never blocks.
+  void poll() {
+    if (conn < 0) conn = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK);
+    if (conn < 0) return;
+    char b[4096];
+    for (ssize_t n; (n = ::recv(conn, b, sizeof b, 0)) > 0;) received.append(b, static_cast<std::size_t>(n));
+  }
+};
+}  // namespace
+
+TEST_CASE("send_raw writes bytes on the connection without sequencing them", "[engine][fault]") {
+  temp_dir dir;
+  raw_listener peer;
+  trader_app app;
+  auto eng = make_trader(app, peer.port, dir.path / "initiator");
+  auto pump = [&] {
+    (void)eng->poll_once();
+    peer.poll();
+  };
+  CHECK(eng->send_raw(0, std::span<const char>("x", 1)) == engine::send_status::closed);  // not connected yet
+  REQUIRE(wait_until([&] { return peer.received.find("\x01" "35=A\x01") != std::string::npos; }, pump));
+  const std::uint64_t next_out = eng->session_core(0).next_outbound_seq();
+  const std::string half = "8=FIX.4.4\x01" "9=120\x01" "35=D\x01" "34=";
+  REQUIRE(eng->send_raw(0, {half.data(), half.size()}) == engine::send_status::ok);
+  REQUIRE(wait_until([&] { return peer.received.size() >= half.size() && peer.received.ends_with(half); }, pump));
+  CHECK(eng->session_core(0).next_outbound_seq() == next_out);
+  CHECK(eng->session_core(0).stats().messages_sent == next_out - 1);
+}
+
+TEST_CASE("disconnect drops the connection without a Logout and the initiator reconnects", "[engine][fault]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  eng->disconnect(0);
+  REQUIRE(wait_until([&] { return app.disconnects.load() == 1; }, pump));
+  CHECK(eng->session_core(0).last_error() == engine::session_error::connection_lost);
+  CHECK(eng->session_core(0).stats().logouts_sent == 0);
+  REQUIRE(wait_until([&] { return app.logons.load() == 2 && app.active(); }, pump));
+}
+
+TEST_CASE("send_duplicate through the engine resends an order the acceptor drops as a PossDup duplicate",
+          "[engine][fault]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  send_order(*eng, 7);
+  REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+  const std::uint64_t order_seq = eng->session_core(0).next_outbound_seq() - 1;
+  CHECK(eng->send_duplicate(0, order_seq) == engine::send_result::sent);
+  CHECK(eng->send_duplicate(0, 1) == engine::send_result::not_found);  // the Logon
+  send_order(*eng, 8);
+  REQUIRE(wait_until([&] { return app.exec_count() == 4; }, pump));
+  CHECK(acc.app.order_count() == 2);  // the duplicate was not delivered again
+  CHECK(app.active());
+}

@@ -62,7 +62,9 @@
 //   run: the reactor thread (the thread that calls it, for good)
 //   stop, request_shutdown: any thread, also from a signal handler
 //   send, send_business_reject, logout, activate, deactivate, status,
-//   session_core: the reactor thread (inside App callbacks, or before run())
+//   session_core, and the fault-injection calls send_raw, disconnect,
+//   set_heartbeats_suppressed, send_duplicate, skip_outbound_sequence: the
+//   reactor thread (inside App callbacks, or before run())
 //   producer::try_send: the one thread that owns that producer
 //
 // Ownership: the engine owns the reactor, sessions, journals, dictionaries and
@@ -302,6 +304,36 @@ class engine {
     s.retry.reset();
     s.next_connect_ns = reactor_->now_ns();
   }
+  // ---- fault injection (simulators, scenario tests; not for production) ----
+
+  // Writes `bytes` on session h's connection as they are: not sequenced, not
+  // journaled, not seen by the session core (e.g. the first half of an
+  // encoded message, or garbage). The bytes are copied into the connection's
+  // send queue before the call returns. Answers ok; back_pressured when the
+  // send queue has no room (nothing written); closed when the session has no
+  // connection. Reactor thread.
+  [[nodiscard]] send_status send_raw(session_handle h, std::span<const char> bytes) noexcept {
+    if (slots_[h].conn == reactor::invalid_conn) return send_status::closed;
+    return sink_send(h, bytes);
+  }
+  // Closes session h's connection without a Logout (nothing when it has
+  // none). The session then sees a lost connection (session_error::
+  // connection_lost when it was logged on) and an initiator reconnects after
+  // its backoff delay, as after any dropped connection. Reactor thread.
+  void disconnect(session_handle h) noexcept { sink_disconnect(h); }
+  // Session-core fault hooks with the loop's clock (see session.hpp):
+  // heartbeats and TestRequests suppressed, a stored application message sent
+  // again as a PossDup duplicate, outbound MsgSeqNums skipped. Reactor thread.
+  void set_heartbeats_suppressed(session_handle h, bool suppressed) noexcept {
+    slots_[h].core->set_heartbeats_suppressed(suppressed);
+  }
+  send_result send_duplicate(session_handle h, std::uint64_t seq) noexcept {
+    return slots_[h].core->send_duplicate(seq, reactor_->wall_now_ns());
+  }
+  send_result skip_outbound_sequence(session_handle h, std::uint64_t count) noexcept {
+    return slots_[h].core->skip_outbound_sequence(count);
+  }
+
   // Status of a session. Reactor thread.
   [[nodiscard]] session_status status(session_handle h) const noexcept { return slots_[h].core->status(); }
   // The session core itself (statistics, sequence numbers). Reactor thread.
