@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "fixring/store/journal_reader.hpp"
 #include "fixring/store/session_journal.hpp"
 #include "session_harness.hpp"
 
@@ -83,4 +84,57 @@ TEST_CASE("a session restarted over the disk journal continues its sequences and
   CHECK(norm(sink.sent[2]) == expect("FIX.4.4", "35=D|34=2|43=Y|49=ISLD|52=@|56=TW44|122=@|11=BEFORE|"));
   CHECK(norm(sink.sent[3]) == expect("FIX.4.4", "35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=4|123=Y|"));
   CHECK(s->next_inbound_seq() == 5);
+}
+
+namespace {
+// Inbound message MsgSeqNums in journal order.
+std::vector<std::uint64_t> inbound_seqs(const std::string& dir) {
+  auto r = store::journal_reader::open(dir);
+  REQUIRE(r);
+  store::journal_reader reader = std::move(r).value();
+  std::vector<std::uint64_t> seqs;
+  store::record_view v;
+  while (reader.next(v) == store::read_status::record)
+    if (v.is_message() && v.dir() == store::format::direction::inbound) seqs.push_back(v.header.msg_seq_num);
+  return seqs;
+}
+}  // namespace
+
+TEST_CASE("the journal records a too-high Logon and the GapFill that jumps over it") {
+  temp_dir dir;
+  session_config cfg;
+  cfg.sender_comp_id = "ISLD";
+  cfg.target_comp_id = "TW44";
+  const std::int64_t now = t0_ns;
+  auto journal = open_journal(dir.path, now);
+  recording_sink sink;
+  recording_handler handler;
+  auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
+  s->on_connected(now);
+  feed(*s, in("A", 5, now, "98=0|108=30|"), now);  // we expect 1: answered, then 1.. requested
+  REQUIRE(sink.sent.size() == 2);
+  // The counterparty's resend: its 1..5 were all admin (the Logon too), one GapFill.
+  feed(*s, in("4", 1, now, "43=Y|122=" + timestamp(now) + "|36=6|123=Y|"), now);
+  feed(*s, in("0", 6, now), now);
+  CHECK(s->next_inbound_seq() == 7);
+  CHECK(inbound_seqs(dir.path) == std::vector<std::uint64_t>{1, 5, 6});
+}
+
+TEST_CASE("the journal records an in-sequence GapFill under its own MsgSeqNum") {
+  temp_dir dir;
+  session_config cfg;
+  cfg.sender_comp_id = "ISLD";
+  cfg.target_comp_id = "TW44";
+  const std::int64_t now = t0_ns;
+  auto journal = open_journal(dir.path, now);
+  recording_sink sink;
+  recording_handler handler;
+  auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
+  s->on_connected(now);
+  feed(*s, in("A", 1, now, "98=0|108=30|"), now);
+  feed(*s, in("4", 2, now, "43=Y|122=" + timestamp(now) + "|36=3|123=Y|"), now);  // fills exactly itself
+  feed(*s, in("4", 3, now, "43=Y|122=" + timestamp(now) + "|36=9|123=Y|"), now);  // fills 3..8
+  feed(*s, in("0", 9, now), now);
+  CHECK(s->next_inbound_seq() == 10);
+  CHECK(inbound_seqs(dir.path) == std::vector<std::uint64_t>{1, 2, 3, 9});
 }

@@ -520,7 +520,7 @@ TEST_CASE("Reject reverses routing tags, leaving out empty ones") {
 namespace {
 struct reject_tag_40 {
   fixring::engine::validation_result validate(const codec::message& m) const noexcept {
-    if (m.get_or(40) == "w") return {fixring::engine::reject_reason::value_is_incorrect, 40};
+    if (m.get_or(40) == "w") return {fixring::engine::reject_reason::value_out_of_range, 40};
     if (m.has(9999)) return {fixring::engine::reject_reason::tag_appears_more_than_once, 9999};
     return {};
   }

@@ -35,8 +35,7 @@ class optional_validator {
 
   [[nodiscard]] validation_result validate(const codec::message& m) const noexcept {
     if (dict_ == nullptr) return {};
-    const codec::validation_result r = codec::validate(*dict_, m, options_);
-    return {static_cast<reject_reason>(r.reason), r.ref_tag};
+    return codec::validate(*dict_, m, options_);
   }
   [[nodiscard]] bool find_invalid_tag(std::string_view framed, std::int64_t& tag) const noexcept {
     return dict_ != nullptr && codec::find_invalid_tag_number(framed, tag);

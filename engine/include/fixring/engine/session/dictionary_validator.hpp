@@ -28,8 +28,7 @@ class dictionary_validator {
       : dict_(&dict), options_(options) {}
 
   [[nodiscard]] validation_result validate(const codec::message& m) const noexcept {
-    const codec::validation_result r = codec::validate(*dict_, m, options_);
-    return {static_cast<reject_reason>(r.reason), r.ref_tag};
+    return codec::validate(*dict_, m, options_);
   }
   [[nodiscard]] bool find_invalid_tag(std::string_view framed, std::int64_t& tag) const noexcept {
     return codec::find_invalid_tag_number(framed, tag);
@@ -43,20 +42,5 @@ class dictionary_validator {
 };
 
 static_assert(session_validator<dictionary_validator>);
-
-// The two enumerations carry the FIX SessionRejectReason values, so the
-// conversion above is a cast; these pin that.
-static_assert(static_cast<int>(reject_reason::none) == static_cast<int>(codec::session_reject_reason::none));
-static_assert(static_cast<int>(reject_reason::invalid_tag_number) ==
-              static_cast<int>(codec::session_reject_reason::invalid_tag_number));
-static_assert(static_cast<int>(reject_reason::value_is_incorrect) ==
-              static_cast<int>(codec::session_reject_reason::value_out_of_range));
-static_assert(static_cast<int>(reject_reason::tag_specified_out_of_required_order) ==
-              static_cast<int>(codec::session_reject_reason::tag_out_of_order));
-static_assert(static_cast<int>(reject_reason::incorrect_num_in_group_count) ==
-              static_cast<int>(codec::session_reject_reason::incorrect_num_in_group_count));
-static_assert(static_cast<int>(reject_reason::non_data_value_includes_field_delimiter) ==
-              static_cast<int>(codec::session_reject_reason::non_data_value_includes_field_delimiter));
-static_assert(static_cast<int>(reject_reason::other) == static_cast<int>(codec::session_reject_reason::other));
 
 }  // namespace fixring::engine

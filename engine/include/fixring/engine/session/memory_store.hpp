@@ -58,7 +58,7 @@ class memory_store {
 
   [[nodiscard]] store::store_status record_inbound(std::uint64_t seq, std::span<const char> bytes, std::uint32_t,
                                                    std::int64_t) noexcept {
-    next_in_ = seq + 1;
+    if (seq >= next_in_) next_in_ = seq + 1;  // a late record (below the expected number) keeps it
     inbound_bytes_ += bytes.size();
     ++inbound_count_;
     return status_ = store::store_status::ok;

@@ -982,7 +982,10 @@ class session {
     return true;
   }
 
-  void apply_sequence_reset(const codec::message& m, std::int64_t now_ns) noexcept {
+  // gap_fill: a SequenceReset-GapFill at exactly the expected MsgSeqNum, which
+  // is journaled under its own number (so the journal shows every inbound
+  // number: the GapFill's, then those it fills by the NewSeqNo jump).
+  void apply_sequence_reset(const codec::message& m, std::int64_t now_ns, bool gap_fill = false) noexcept {
     ++stats_.sequence_resets_received;
     std::uint64_t new_seq = 0, seq = 0;
     (void)m.get_uint(34, seq);
@@ -993,9 +996,13 @@ class session {
     }
     const std::uint64_t expected = store_.next_inbound_seq();
     if (new_seq > expected) {
+      if (gap_fill && seq == expected) {
+        consume(m, seq, now_ns);
+        if (new_seq == seq + 1 || !accepting_input()) return;
+      }
       if (store_.set_next_inbound_seq(new_seq) != store::store_status::ok) fail(session_error::store_failure);
     } else if (new_seq < expected) {
-      send_reject(m, reject_reason::value_is_incorrect, 0, now_ns);
+      send_reject(m, reject_reason::value_out_of_range, 0, now_ns);
     }
   }
 
@@ -1081,7 +1088,7 @@ class session {
           consume(m, seq, now_ns);
           return;
         case '4':
-          apply_sequence_reset(m, now_ns);
+          apply_sequence_reset(m, now_ns, true);
           return;
         case '2':  // from the queue is handled by `acted`; here only a fresh one
           consume(m, seq, now_ns);
@@ -1132,7 +1139,16 @@ class session {
       const std::uint64_t expected = store_.next_inbound_seq();
       if (e.seq > expected) break;
       queue_.pop_front();  // bytes stay readable until the next push
-      if (e.seq < expected) continue;
+      if (e.seq < expected) {
+        // A GapFill jumped over it. One acted on when it arrived (a Logon or
+        // ResendRequest) still goes into the journal, under its own number.
+        if (e.acted) {
+          const std::string_view b = queue_.bytes(e);
+          if (store_.record_inbound(e.seq, {b.data(), b.size()}, store::flag_admin, now_ns) != store::store_status::ok)
+            fail(session_error::store_failure);
+        }
+        continue;
+      }
       if (queued_msg_.parse(queue_.bytes(e), data_fields()) != codec::parse_error::none) continue;
       process_in_sequence(queued_msg_, e.seq, e.acted, now_ns);
     }

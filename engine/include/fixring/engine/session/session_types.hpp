@@ -15,6 +15,7 @@
 
 #include "fixring/codec/frame.hpp"
 #include "fixring/codec/message.hpp"
+#include "fixring/codec/validate.hpp"
 
 namespace fixring::engine {
 
@@ -107,65 +108,15 @@ enum class send_result : std::uint8_t {
   back_pressured,  // the sink refused the bytes; nothing is kept to send later
 };
 
-// SessionRejectReason(373) values and their FIX names (the Reject's Text(58)).
-enum class reject_reason : std::uint8_t {
-  none = 255,  // not a reject: the message is acceptable
-  invalid_tag_number = 0,
-  required_tag_missing = 1,
-  tag_not_defined_for_message_type = 2,
-  undefined_tag = 3,
-  tag_specified_without_a_value = 4,
-  value_is_incorrect = 5,
-  incorrect_data_format = 6,
-  decryption_problem = 7,
-  signature_problem = 8,
-  comp_id_problem = 9,
-  sending_time_accuracy_problem = 10,
-  invalid_msg_type = 11,
-  xml_validation_error = 12,
-  tag_appears_more_than_once = 13,
-  tag_specified_out_of_required_order = 14,
-  repeating_group_fields_out_of_order = 15,
-  incorrect_num_in_group_count = 16,
-  non_data_value_includes_field_delimiter = 17,
-  other = 99,
-};
+// SessionRejectReason(373) values, their FIX names (the Reject's Text(58)) and
+// a dictionary validator's answer are the codec's (codec/validate.hpp), the one
+// definition: reject_reason::none means the message is acceptable;
+// validation_result::ref_tag 0 means no single tag is at fault (the Reject then
+// carries no RefTagID(371)); reject_text(r) is codec::to_string(r).
+using reject_reason = codec::session_reject_reason;
+using validation_result = codec::validation_result;
 
-[[nodiscard]] constexpr std::string_view reject_text(reject_reason r) noexcept {
-  switch (r) {
-    case reject_reason::none: return {};
-    case reject_reason::invalid_tag_number: return "Invalid tag number";
-    case reject_reason::required_tag_missing: return "Required tag missing";
-    case reject_reason::tag_not_defined_for_message_type: return "Tag not defined for this message type";
-    case reject_reason::undefined_tag: return "Undefined Tag";
-    case reject_reason::tag_specified_without_a_value: return "Tag specified without a value";
-    case reject_reason::value_is_incorrect: return "Value is incorrect (out of range) for this tag";
-    case reject_reason::incorrect_data_format: return "Incorrect data format for value";
-    case reject_reason::decryption_problem: return "Decryption problem";
-    case reject_reason::signature_problem: return "Signature problem";
-    case reject_reason::comp_id_problem: return "CompID problem";
-    case reject_reason::sending_time_accuracy_problem: return "SendingTime accuracy problem";
-    case reject_reason::invalid_msg_type: return "Invalid MsgType";
-    case reject_reason::xml_validation_error: return "XML Validation error";
-    case reject_reason::tag_appears_more_than_once: return "Tag appears more than once";
-    case reject_reason::tag_specified_out_of_required_order: return "Tag specified out of required order";
-    case reject_reason::repeating_group_fields_out_of_order: return "Repeating group fields out of order";
-    case reject_reason::incorrect_num_in_group_count: return "Incorrect NumInGroup count for repeating group";
-    case reject_reason::non_data_value_includes_field_delimiter:
-      return "Non Data value includes field delimiter (SOH character)";
-    case reject_reason::other: return "Other";
-  }
-  return "Other";
-}
-
-// What a dictionary validator answers for one message. ref_tag 0: no single
-// tag is at fault (the Reject then carries no RefTagID(371)).
-struct validation_result {
-  reject_reason reason = reject_reason::none;
-  std::uint32_t ref_tag = 0;
-
-  [[nodiscard]] constexpr bool ok() const noexcept { return reason == reject_reason::none; }
-};
+[[nodiscard]] constexpr std::string_view reject_text(reject_reason r) noexcept { return codec::to_string(r); }
 
 // When the inbound queue (messages held while a gap is filled) is full.
 enum class queue_full_policy : std::uint8_t {
