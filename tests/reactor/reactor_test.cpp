@@ -322,6 +322,44 @@ TEST_CASE("close sends everything queued before the connection ends", "[reactor]
   ::close(lfd);
 }
 
+TEST_CASE("bytes the socket does not take at once follow through the queue, in order", "[reactor]") {
+  // direct_send writes an idle connection's first send of an iteration with
+  // send(2); a peer with a tiny receive buffer makes that write short, so
+  // the rest and every later send must queue behind it without reordering.
+  const bool direct = GENERATE(true, false);
+  CAPTURE(direct);
+  auto cfg = small_config();
+  cfg.direct_send = direct;
+  recording_handler h;
+  auto r = make_reactor_or_skip(h, cfg);
+  std::uint16_t port = 0;
+  const int lfd = raw_listen(port);
+  const int small_rcvbuf = 4096;
+  ::setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small_rcvbuf, sizeof small_rcvbuf);
+  auto cr = r->connect("127.0.0.1", port);
+  REQUIRE(cr.ok());
+  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
+  const int peer = ::accept(lfd, nullptr, nullptr);
+  std::string payload(60000, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 23);
+  const std::string_view all(payload);
+  REQUIRE(r->send(cr.id, as_span(all.substr(0, 30000))) == send_result::ok);
+  REQUIRE(r->send(cr.id, as_span(all.substr(30000, 20000))) == send_result::ok);
+  REQUIRE(r->send(cr.id, as_span(all.substr(50000))) == send_result::ok);
+  std::string got;
+  REQUIRE(poll_until(*r, [&] {
+    char buf[8192];
+    const ssize_t k = ::recv(peer, buf, sizeof buf, MSG_DONTWAIT);
+    if (k > 0) got.append(buf, static_cast<std::size_t>(k));
+    return got.size() >= payload.size();
+  }));
+  CHECK(got == payload);
+  CHECK(r->stats().direct_sends == (direct ? 1u : 0u));
+  CHECK(r->queued_bytes(cr.id) == 0);
+  ::close(peer);
+  ::close(lfd);
+}
+
 TEST_CASE("an inbound connection the handler rejects is closed without further callbacks",
           "[reactor]") {
   recording_handler h;

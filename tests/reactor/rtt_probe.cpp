@@ -5,7 +5,9 @@
 // meson test, and it prints figures instead of asserting them.
 //
 //   rtt_probe [--rounds N] [--bytes B] [--completion peek|defer|both]
-//             [--client-cpu C] [--server-cpu S] [--raw]
+//             [--client-cpu C] [--server-cpu S] [--raw] [--queued-send]
+// --queued-send adds a defer run with reactor_config::direct_send off (every
+// send through an io_uring SQE), side by side with the default.
 #include "fixring/engine/reactor/reactor.hpp"
 
 #include <arpa/inet.h>
@@ -97,8 +99,9 @@ void report(const char* name, std::vector<std::int64_t>& s) {
 }
 
 bool run_reactors(rx::completion_mode mode, int rounds, std::size_t bytes, int client_cpu,
-                  int server_cpu, std::vector<std::int64_t>& samples) {
+                  int server_cpu, std::vector<std::int64_t>& samples, bool direct_send = true) {
   rx::reactor_config cfg;
+  cfg.direct_send = direct_send;
   cfg.mode = rx::poll_mode::busy;
   cfg.completion = mode;
   cfg.max_connections = 4;
@@ -210,6 +213,7 @@ int main(int argc, char** argv) {
   int client_cpu = 0;
   int server_cpu = 1;
   bool raw = false;
+  bool queued_send = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -225,10 +229,12 @@ int main(int argc, char** argv) {
       server_cpu = std::atoi(next().c_str());
     } else if (a == "--raw") {
       raw = true;
+    } else if (a == "--queued-send") {
+      queued_send = true;
     } else {
       std::fprintf(stderr,
                    "usage: rtt_probe [--rounds N] [--bytes B] [--completion peek|defer|both] "
-                   "[--client-cpu C] [--server-cpu S] [--raw]\n");
+                   "[--client-cpu C] [--server-cpu S] [--raw] [--queued-send]\n");
       return 2;
     }
   }
@@ -251,6 +257,13 @@ int main(int argc, char** argv) {
       rc = 1;
     }
     report("reactor completion=defer", s);
+  }
+  if (queued_send) {
+    std::vector<std::int64_t> s;
+    if (!run_reactors(rx::completion_mode::defer_taskrun, rounds, bytes, client_cpu, server_cpu, s, false)) {
+      rc = 1;
+    }
+    report("reactor defer, queued send", s);
   }
   return rc;
 }

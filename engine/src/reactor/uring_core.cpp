@@ -61,7 +61,10 @@ bool uring_core::init(const ring_options& opts, setup_error& err) {
   if (opts.completion == completion_mode::defer_taskrun) {
     // R_DISABLED: the thread that enables the ring becomes its single issuer,
     // so the reactor may be built on one thread and run on another.
-    p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
+    // TASKRUN_FLAG: the kernel tells the busy loop through the SQ flags when
+    // there is completion work, so an idle iteration needs no syscall.
+    p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED |
+               IORING_SETUP_TASKRUN_FLAG;
   }
   const int rc = io_uring_queue_init_params(opts.sq_entries, &ring, &p);
   if (rc < 0) {

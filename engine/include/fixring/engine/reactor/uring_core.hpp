@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -35,9 +36,12 @@ enum class completion_mode : std::uint8_t {
   // completion task work, so the loop only peeks the CQ and calls
   // io_uring_submit when it has SQEs (no syscall on an idle spin).
   peek,
-  // IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN: completions are
-  // posted only when the reactor asks (io_uring_submit_and_get_events), one
-  // syscall per loop iteration, no interrupts.
+  // IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+  // IORING_SETUP_TASKRUN_FLAG: completions are posted only when the reactor
+  // asks, and the kernel raises IORING_SQ_TASKRUN in the shared SQ flags when
+  // it has completion work queued. The busy loop reads that flag and enters
+  // the kernel only when it is set or SQEs wait: no syscall on an idle spin,
+  // no interrupts.
   defer_taskrun,
 };
 
@@ -125,6 +129,20 @@ class uring_core {
     return io_uring_get_sqe(&ring);
   }
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+
+  // True when entering the kernel with GETEVENTS would post completions this
+  // loop cannot see yet: deferred completion work is queued
+  // (IORING_SQ_TASKRUN, defer_taskrun mode) or CQEs wait in the overflow
+  // list (IORING_SQ_CQ_OVERFLOW). Hot: one load of a word the kernel writes.
+  [[nodiscard]] bool kernel_work_pending() const noexcept {
+    // relaxed: the flag only decides whether to make the io_uring_enter
+    // call, and that syscall orders everything it then posts (the kernel
+    // sets the bit with an atomic_or after queueing the work, and clears it
+    // inside the call before running the work, so a bit seen late costs
+    // one iteration, never a lost completion).
+    const unsigned flags = std::atomic_ref<unsigned>(*ring.sq.kflags).load(std::memory_order_relaxed);
+    return (flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0;
+  }
 
  private:
   bool initialised_ = false;
