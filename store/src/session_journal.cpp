@@ -84,7 +84,8 @@ journal_error session_journal::prepare_segment(std::uint64_t index, std::int64_t
     return sys_error(tmp, "cannot map segment", err);
   }
   out.map = detail::mapping(p, segment_bytes_);
-  prefault_writable(out.map.data(), segment_bytes_);
+  out.prefaulted_bytes = prefault_ahead_bytes_ == 0 ? segment_bytes_ : std::min(segment_bytes_, prefault_ahead_bytes_);
+  prefault_writable(out.map.data(), out.prefaulted_bytes);
   format::segment_header h{};
   h.magic = format::segment_magic;
   h.version = format::segment_version;
@@ -228,6 +229,18 @@ store_status session_journal::maintain(std::int64_t now_ns) noexcept {
       last_sync_ns_ = now_ns;
     }
   }
+  if (!segments_.empty()) {
+    // Keep the pages ahead of the writer faulted in (see prefault_ahead_bytes).
+    // A segment found on open starts its window at the write position.
+    segment& a = segments_.back();
+    const std::uint64_t written = write_offset_ & ~(page_bytes - 1);
+    if (a.prefaulted_bytes < written) a.prefaulted_bytes = written;
+    const std::uint64_t want = std::min<std::uint64_t>(a.map.size(), written + prefault_ahead_bytes_);
+    if (prefault_ahead_bytes_ != 0 && want > a.prefaulted_bytes) {
+      prefault_writable(a.map.data() + a.prefaulted_bytes, want - a.prefaulted_bytes);
+      a.prefaulted_bytes = want;
+    }
+  }
   if (!spare_.fd.valid() && write_offset_ * 2 >= active_capacity_) {
     try {
       journal_error e = prepare_segment(active_index_ + 1, now_ns, spare_);
@@ -275,6 +288,7 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
   j.session_name_ = options.session_name;
   j.session_id_ = options.session_id != 0 ? options.session_id : session_id_from_name(options.session_name);
   j.segment_bytes_ = (options.segment_bytes + page_bytes - 1) & ~(page_bytes - 1);
+  j.prefault_ahead_bytes_ = (options.prefault_ahead_bytes + page_bytes - 1) & ~(page_bytes - 1);
   j.max_payload_bytes_ = std::min<std::uint64_t>(
       j.segment_bytes_ - format::segment_header_bytes - format::record_bytes(sizeof(format::sequence_state)) -
           format::record_header_bytes - format::seal_reserve_bytes - format::record_align,

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -459,6 +460,49 @@ TEST_CASE("maintain prepares the next segment so the roll only installs it", "[j
   CHECK(k.next_outbound_seq() == last + 1);
   for (const auto& e : std::filesystem::directory_iterator(tmp.sub("s")))
     CHECK(e.path().extension() != ".tmp");
+}
+
+namespace {
+
+// Whether the page of `file` at `offset` is in the page cache (mincore on a
+// mapping of our own: the cache is shared with the journal's mapping).
+bool page_cached(const std::string& file, std::uint64_t offset) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  const std::uint64_t page = 4096;
+  const std::uint64_t start = offset & ~(page - 1);
+  void* p = ::mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
+  ::close(fd);
+  REQUIRE(p != MAP_FAILED);
+  unsigned char v = 0;
+  REQUIRE(::mincore(p, page, &v) == 0);
+  ::munmap(p, page);
+  return (v & 1) != 0;
+}
+
+}  // namespace
+
+TEST_CASE("only a window ahead of the writer is faulted in, and maintain moves it along", "[journal]") {
+  scratch_dir tmp;
+  auto o = small_options(std::uint64_t{16} << 20);
+  o.prefault_ahead_bytes = 256 * 1024;
+  auto j = open_ok(tmp.sub("w"), o);
+  const std::string seg = segment_path(tmp.sub("w"), 1);
+  CHECK(page_cached(seg, 0));
+  CHECK(page_cached(seg, 200 * 1024));
+  CHECK_FALSE(page_cached(seg, std::uint64_t{12} << 20));  // a 16 MiB segment is not all in memory
+
+  std::uint64_t s = 1;
+  std::uint64_t written = 0;
+  while (written < (std::uint64_t{2} << 20)) {
+    const std::string m = order_message(s);
+    send(j, s++, m);
+    written += m.size() + 64;
+    if (s % 256 == 0) REQUIRE(j.maintain(static_cast<std::int64_t>(s)) == store_status::ok);
+  }
+  REQUIRE(j.maintain(static_cast<std::int64_t>(s)) == store_status::ok);
+  CHECK(page_cached(seg, written + 128 * 1024));  // the window followed the writer
+  CHECK_FALSE(page_cached(seg, std::uint64_t{12} << 20));
 }
 
 TEST_CASE("a byte flipped anywhere is caught: no wrong message is ever served", "[journal][recovery]") {
