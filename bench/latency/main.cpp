@@ -6,7 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -106,18 +108,39 @@ int run(int argc, char** argv) {
   app.add_option("--spec-dir", config.spec_dir, "directory with FIX44.xml for QuickFIX's and fixring's validation")
       ->capture_default_str();
   app.add_flag("--no-pin", no_pin, "do not pin the two sides to cores 0 and 1");
+  app.add_option("--sessions", config.sessions,
+                 "N > 1 adds system fixring-N right after fixring: N sessions per side on one engine (one reactor "
+                 "each side), round trips and stream spread over them, so 1 vs N sessions compare in one run")
+      ->check(CLI::Range(1u, max_sessions))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+
+  // fixring-N exists only when --sessions asks for it; it runs right after
+  // fixring (or alone when named in --systems).
+  const std::string multi_name = "fixring-" + std::to_string(config.sessions);
+  std::vector<system_entry> known(std::begin(all_systems), std::end(all_systems));
+  if (config.sessions > 1) {
+    const auto at = std::find_if(known.begin(), known.end(),
+                                 [](const system_entry& e) { return std::string(e.name) == "fixring"; });
+    known.insert(at == known.end() ? at : at + 1, system_entry{multi_name.c_str(), run_fixring_sessions});
+    std::vector<std::string> listed = split_commas(systems_list);
+    const auto f = std::find(listed.begin(), listed.end(), "fixring");
+    if (f != listed.end() && std::find(listed.begin(), listed.end(), multi_name) == listed.end()) {
+      listed.insert(f + 1, multi_name);
+      systems_list.clear();
+      for (const std::string& n : listed) systems_list += (systems_list.empty() ? "" : ",") + n;
+    }
+  }
 
   std::vector<system_entry> chosen;
   for (const std::string& name : split_commas(systems_list)) {
     const system_entry* found = nullptr;
-    for (const system_entry& s : all_systems)
+    for (const system_entry& s : known)
       if (name == s.name) found = &s;
     if (found == nullptr) {
-      std::string known;
-      for (const system_entry& s : all_systems) known += (known.empty() ? "" : ", ") + std::string(s.name);
+      std::string names;
+      for (const system_entry& s : known) names += (names.empty() ? "" : ", ") + std::string(s.name);
       std::fprintf(stderr, "fixring-latency: unknown system '%s' in --systems (known: %s)\n", name.c_str(),
-                   known.c_str());
+                   names.c_str());
       return 2;
     }
     chosen.push_back(*found);
@@ -130,6 +153,7 @@ int run(int argc, char** argv) {
   run_context context;
   context.warmup = config.warmup;
   context.stream_count = config.stream_count;
+  context.sessions = config.sessions;
   if (config.rate_msgs_per_s > 0) {
     char buf[96];
     std::snprintf(buf, sizeof(buf), "fixed-rate %.0f msgs/s (latency from intended send time)", config.rate_msgs_per_s);

@@ -45,9 +45,9 @@ std::string escape_xml(std::string_view s) {
   return out;
 }
 
-const summary* find_raw(const std::vector<summary>& systems) {
+const summary* find_named(const std::vector<summary>& systems, const std::string& name) {
   for (const summary& s : systems)
-    if (s.name == "raw") return &s;
+    if (s.name == name) return &s;
   return nullptr;
 }
 
@@ -65,6 +65,7 @@ summary summarize(system_result&& result) {
   s.name = result.name;
   s.description = result.description;
   s.throughput_msgs_per_s = result.throughput_msgs_per_s;
+  s.verification = result.verification;
   s.sorted_ns = std::move(result.samples_ns);
   std::sort(s.sorted_ns.begin(), s.sorted_ns.end());
   s.count = s.sorted_ns.size();
@@ -86,29 +87,46 @@ std::string render_table(const std::vector<summary>& systems, const run_context&
          " warm-up round trips excluded; throughput: " + std::to_string(context.stream_count) +
          " NewOrderSingles streamed one way, counted by the acceptor\n\n";
   char line[256];
-  std::snprintf(line, sizeof(line), "%-10s %9s %10s %10s %10s %10s %14s\n", "system", "count", "p50", "p99", "p99.9",
+  std::snprintf(line, sizeof(line), "%-12s %9s %10s %10s %10s %10s %14s\n", "system", "count", "p50", "p99", "p99.9",
                 "max", "msgs/s 1-way");
   out += line;
   for (const summary& s : systems) {
-    std::snprintf(line, sizeof(line), "%-10s %9llu %10.1f %10.1f %10.1f %10.1f %14.0f\n", s.name.c_str(),
+    std::snprintf(line, sizeof(line), "%-12s %9llu %10.1f %10.1f %10.1f %10.1f %14.0f\n", s.name.c_str(),
                   static_cast<unsigned long long>(s.count), s.p50_us, s.p99_us, s.p999_us, s.max_us,
                   s.throughput_msgs_per_s);
     out += line;
   }
   out += "\n";
   for (const summary& s : systems) out += "  " + s.name + ": " + s.description + "\n";
-  const summary* raw = find_raw(systems);
+  for (const summary& s : systems)
+    if (!s.verification.empty()) out += "  " + s.name + " stream check: " + s.verification + "\n";
+  const summary* raw = find_named(systems, "raw");
   if (raw != nullptr && raw->count > 0) {
     out += "\nrelative to raw TCP (latency: x times raw; throughput: fraction of raw)\n";
-    std::snprintf(line, sizeof(line), "%-10s %10s %10s %14s\n", "system", "p50", "p99.9", "msgs/s");
+    std::snprintf(line, sizeof(line), "%-12s %10s %10s %14s\n", "system", "p50", "p99.9", "msgs/s");
     out += line;
     for (const summary& s : systems) {
-      std::snprintf(line, sizeof(line), "%-10s %9.2fx %9.2fx %13.3fx\n", s.name.c_str(), s.p50_us / raw->p50_us,
+      std::snprintf(line, sizeof(line), "%-12s %9.2fx %9.2fx %13.3fx\n", s.name.c_str(), s.p50_us / raw->p50_us,
                     s.p999_us / raw->p999_us, s.throughput_msgs_per_s / raw->throughput_msgs_per_s);
       out += line;
     }
   } else {
     out += "\nraw TCP did not run: no ratios\n";
+  }
+  const summary* one = find_named(systems, "fixring");
+  const summary* many = find_named(systems, "fixring-" + std::to_string(context.sessions));
+  if (context.sessions > 1 && one != nullptr && many != nullptr && one->count > 0 && many->count > 0) {
+    out += "\nfixring, " + std::to_string(context.sessions) + " sessions on one reactor against 1 session\n";
+    std::snprintf(line, sizeof(line), "%-12s %10s %10s %10s\n", "sessions", "p50", "p99", "p99.9");
+    out += line;
+    std::snprintf(line, sizeof(line), "%-12s %10.1f %10.1f %10.1f\n", "1", one->p50_us, one->p99_us, one->p999_us);
+    out += line;
+    std::snprintf(line, sizeof(line), "%-12u %10.1f %10.1f %10.1f\n", context.sessions, many->p50_us, many->p99_us,
+                  many->p999_us);
+    out += line;
+    std::snprintf(line, sizeof(line), "%-12s %9.2fx %9.2fx %9.2fx\n", "ratio", many->p50_us / one->p50_us,
+                  many->p99_us / one->p99_us, many->p999_us / one->p999_us);
+    out += line;
   }
   return out;
 }
@@ -117,6 +135,7 @@ std::string render_json(const std::vector<summary>& systems, const run_context& 
   std::string out = "{\n  \"mode\": \"" + escape_json(context.mode) + "\",\n  \"pinning\": \"" +
                     escape_json(context.pinning) + "\",\n  \"warmup\": " + std::to_string(context.warmup) +
                     ",\n  \"stream_count\": " + std::to_string(context.stream_count) +
+                    ",\n  \"sessions\": " + std::to_string(context.sessions) +
                     ",\n  \"percentiles\": \"exact, nearest rank over the full sample array\",\n  \"systems\": [";
   bool first = true;
   for (const summary& s : systems) {
@@ -127,7 +146,8 @@ std::string render_json(const std::vector<summary>& systems, const run_context& 
            ", \"p90_us\": " + format("%.3f", s.p90_us) + ", \"p99_us\": " + format("%.3f", s.p99_us) +
            ", \"p999_us\": " + format("%.3f", s.p999_us) + ", \"p9999_us\": " + format("%.3f", s.p9999_us) +
            ", \"max_us\": " + format("%.3f", s.max_us) +
-           ", \"throughput_msgs_per_s\": " + format("%.1f", s.throughput_msgs_per_s) + ", \"mode\": \"" +
+           ", \"throughput_msgs_per_s\": " + format("%.1f", s.throughput_msgs_per_s) + ", \"verification\": \"" +
+           escape_json(s.verification) + "\", \"mode\": \"" +
            escape_json(context.mode) + "\", \"pinning\": \"" + escape_json(context.pinning) + "\"}";
   }
   out += "\n  ]\n}\n";

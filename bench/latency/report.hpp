@@ -18,6 +18,7 @@ struct summary {
   std::uint64_t count = 0;
   double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
   double throughput_msgs_per_s = 0;
+  std::string verification;              // the stream phase's delivery proof, "" if none
   std::vector<std::uint64_t> sorted_ns;  // the samples, ascending
 };
 
@@ -27,6 +28,7 @@ struct run_context {
   std::string pinning;  // e.g. "initiator core 0, acceptor core 1"
   std::uint64_t warmup = 0;
   std::uint64_t stream_count = 0;
+  std::uint32_t sessions = 1;  // --sessions: N of system fixring-N (1: no such system)
 };
 
 // Nearest-rank percentile (p in [0, 1]) of ascending samples, in microseconds.
@@ -35,8 +37,9 @@ double percentile_us(const std::vector<std::uint64_t>& sorted_ns, double p);
 
 summary summarize(system_result&& result);
 
-// Table with one row per system and, when a system named "raw" ran, each
-// system's p50 and p99.9 as a ratio to raw TCP's.
+// Table with one row per system, each system's verification line, and, when
+// a system named "raw" ran, each system's p50 and p99.9 as a ratio to raw
+// TCP's; when fixring and fixring-N both ran, N sessions against one.
 std::string render_table(const std::vector<summary>& systems, const run_context& context);
 
 // {"mode":..., "pinning":..., "systems":[{"name", "count", "p50_us", "p99_us",

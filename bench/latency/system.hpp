@@ -36,7 +36,12 @@ struct run_config {
   int initiator_core = 0;
   int acceptor_core = 1;
   std::string spec_dir;                 // where FIX44.xml is, "" if unknown
+  std::uint32_t sessions = 1;           // fixring-N: sessions per side on one engine (1 .. max_sessions)
 };
+
+// Upper bound of run_config::sessions (the acceptor reports per-session counts
+// through a fixed-size shared block).
+constexpr std::uint32_t max_sessions = 1000;
 
 struct system_result {
   std::string name;         // short id, as given to --systems: "raw", "quickfix"
@@ -44,6 +49,7 @@ struct system_result {
   std::vector<std::uint64_t> samples_ns;  // one per recorded round trip
   double throughput_msgs_per_s = 0;
   std::uint64_t stream_received = 0;  // messages the acceptor counted in the stream phase
+  std::string verification;           // what the stream phase proved about delivery ("" if not checked)
   std::string error;                  // set when the run failed
 };
 
@@ -78,6 +84,9 @@ struct pacer {
 // Systems, one per file. Each is declared here so the driver's table can name it.
 bool run_raw_tcp(const run_config& config, system_result& result);      // raw_tcp.cpp
 bool run_fixring(const run_config& config, system_result& result);      // fixring_system.cpp
+// The same with config.sessions sessions per side on one engine (one reactor
+// each side), round trips spread over them.
+bool run_fixring_sessions(const run_config& config, system_result& result);  // fixring_system.cpp
 bool run_quickfix(const run_config& config, system_result& result);     // quickfix_system.cpp
 
 }  // namespace latency
