@@ -55,7 +55,7 @@
 // TCP back-pressure reaches the sender). --md-expect M logs out after M
 // incrementals.
 //
-// Journal volume (disk full). Each second the trader checks the filesystem
+// Journal volume (disk full). Every 5 ms the trader checks the filesystem
 // holding its journal: when it has less free space than one journal segment
 // (so the next segment cannot be created) and the current segment has less
 // than journal_reserve_bytes left, it stops sending orders, waits (bounded)
@@ -103,8 +103,8 @@ using trader_engine = engine::engine<trader_app>;
 constexpr std::uint64_t gap_size_msgs = 5;   // MsgSeqNums skipped by the forced gap
 constexpr engine::session_handle session = 0;
 // Below this much room left in the current journal segment, with no room on
-// the volume for the next segment, the trader logs out (a few thousand messages).
-constexpr std::uint64_t journal_reserve_bytes = 1u << 20;
+// the volume for the next segment, the trader logs out (thousands of messages).
+constexpr std::uint64_t journal_reserve_bytes = 4u << 20;
 constexpr std::int64_t drain_timeout_ns = 3'000'000'000;  // in-flight orders, before the volume-full Logout
 
 [[nodiscard]] std::int64_t clock_ns(clockid_t id) noexcept {
@@ -539,7 +539,7 @@ struct trader_app {
       }
     }
     if (now < next_slow_check_ns) return;
-    next_slow_check_ns = now + 100'000'000;
+    next_slow_check_ns = now + 5'000'000;  // the volume check must see a filling segment in time
     check_journal_volume(now);
     if (state == run_state::draining) {
       if ((unfilled_sent == 0 || now > drain_deadline_ns) && logged_on()) {
