@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Issue 6 scenario tests: fixring-trader (initiator) against fixring-sim (the
+LP, acceptor) as real processes on 127.0.0.1, each scenario asserting on both
+journals (fixjournal) and both programs' outputs. See README.md here.
+
+  python3 scenario.py NAME --sim PATH --trader PATH --fixjournal PATH [--keep] [--seed N]
+
+Exit 0 passed, 1 failed (the failed check, the seed and the last log lines
+are printed), 77 skipped.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scenario_lib import (ScenarioFailure, check, check_orders_exactly_once, fix_field, main,  # noqa: E402
+                          make_possdup, order_views, rss_kib)
+
+
+def sim_help(sb):
+    out = subprocess.run([sb.tools.sim, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return out.stdout.decode()
+
+
+def has_sim_flag(sb, flag):
+    return flag in sim_help(sb)
+
+
+def app_log_lines(sb, kind="E"):
+    try:
+        with open(sb.app_log, "rb") as f:
+            return sum(1 for line in f if line.startswith(kind.encode()))
+    except OSError:
+        return 0
+
+
+def wait_app_log(sb, kind, count, timeout, proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app_log_lines(sb, kind) >= count:
+            return True
+        if proc is not None and not proc.alive():
+            return False
+        time.sleep(0.005)
+    return False
+
+
+def finish_trader(sb, trader, timeout=45):
+    rc = trader.wait(timeout)
+    check(rc == 0, "fixring-trader exits 0: every order acknowledged and filled exactly once (status %s)" % rc)
+    return sb.read_report()
+
+
+def check_report_clean(rep, orders):
+    check(rep["result"] == "finished", "trader report: result finished")
+    check(rep["acknowledged"] == orders and rep["filled"] == orders,
+          "trader report: %d acknowledged, %d filled of %d" % (rep["acknowledged"], rep["filled"], orders))
+    check(rep["duplicate_acks"] == 0 and rep["duplicate_fills"] == 0 and rep["unknown_reports"] == 0,
+          "trader report: no duplicate or unknown execution report reached the application")
+    check(len(rep["sent_cl_ord_ids"]) == orders, "trader report: %d ClOrdIDs sent" % orders)
+
+
+def sim_log_sessions(sim):
+    """The sim's session lines (status changes and counters)."""
+    return [l for l in sim.output().splitlines() if "SIM->TRADER" in l]
+
+
+# ---------------------------------------------------------------- 1
+def normal_flow(sb, rng):
+    """Logon, 2000 orders closed loop, each New + Fill, Logout; no recovery at all."""
+    orders = 2000
+    sim = sb.start_sim()
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    check_report_clean(rep, orders)
+    check(rep["logons"] == 1 and rep["disconnects"] == 0, "one logon, no disconnect")
+    s = rep["session"]
+    check(s["resend_requests_sent"] == 0 and s["resend_requests_received"] == 0 and s["gaps_detected"] == 0,
+          "no ResendRequest either way, no gap")
+    check_orders_exactly_once(sb, orders)
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    tr = sb.journal_records(sb.trader_journal())
+    check(tr[0]["dir"] == "out" and tr[0]["msg_type"] == "A" and tr[0]["seq"] == 1,
+          "trader journal starts with its Logon at MsgSeqNum 1")
+    check([r["msg_type"] for r in tr[-2:]] == ["5", "5"], "trader journal ends with the Logout handshake")
+    lines = sim_log_sessions(sim)
+    check(any(" logon" in l for l in lines) and any(l.endswith(" logout") for l in lines),
+          "sim log: logon and logout of FIX.4.4:SIM->TRADER")
+    return 0
+
+
+# ---------------------------------------------------------------- 2
+def disconnect_mid_order(sb, rng):
+    """The connection is cut in the middle of NewOrderSingle K1 (trader -> sim)
+    and in the middle of the acknowledgement of order K2 (sim -> trader), by a
+    proxy between them. Each lost message is recovered by ResendRequest after
+    the reconnect; each order is acknowledged exactly once."""
+    orders, k1, k2 = 1000, 300, 700
+    seen = {"k1": False, "k2": False}
+
+    def rules(direction, msg, state):
+        if fix_field(msg, 43) == "Y":
+            return [msg]
+        mtype = fix_field(msg, 35)
+        if direction == "up" and mtype == "D" and fix_field(msg, 11) == str(k1) and not seen["k1"]:
+            seen["k1"] = True
+            return "cut"
+        if (direction == "down" and mtype == "8" and fix_field(msg, 11) == str(k2) and fix_field(msg, 150) == "0"
+                and not seen["k2"]):
+            seen["k2"] = True
+            return "cut"
+        return [msg]
+
+    sim = sb.start_sim()
+    px = sb.proxy(rules)
+    sb.write_configs(connect_port=px.port)
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    check(px.state["cuts"] == 2 and px.state["connections"] >= 3,
+          "the proxy cut two connections mid-message (%d connections)" % px.state["connections"])
+    check_report_clean(rep, orders)
+    check(rep["disconnects"] >= 2 and rep["logons"] >= 3, "trader: %d disconnects, %d logons"
+          % (rep["disconnects"], rep["logons"]))
+    v = check_orders_exactly_once(sb, orders)
+    sim_recs = sb.journal_records(sb.sim_journal(), ["D", "2"])
+    d1 = [r for r in sim_recs if r["dir"] == "in" and r["msg_type"] == "D" and r["f"].get(11) == str(k1)]
+    check(len(d1) == 1 and d1[0]["f"].get(43) == "Y",
+          "order %d, cut mid-message, reached the sim once, as a PossDup resend" % k1)
+    check(any(r["dir"] == "out" and r["msg_type"] == "2" for r in sim_recs), "the sim sent a ResendRequest")
+    tr_recs = sb.journal_records(sb.trader_journal(), ["8", "2"])
+    a2 = [r for r in tr_recs if r["dir"] == "in" and r["msg_type"] == "8" and r["f"].get(11) == str(k2)
+          and r["f"].get(150) == "0"]
+    check(len(a2) == 1 and a2[0]["f"].get(43) == "Y",
+          "the acknowledgement of order %d, cut mid-message, reached the trader once, as a PossDup resend" % k2)
+    check(any(r["dir"] == "out" and r["msg_type"] == "2" for r in tr_recs), "the trader sent a ResendRequest")
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 5
+def rapid_orders(sb, rng):
+    """100,000 orders pipelined (window 512): every one acknowledged and filled
+    exactly once, in all four views."""
+    orders = 100000
+    sim = sb.start_sim()
+    t0 = time.monotonic()
+    trader = sb.start_trader("--window", "512", "--max-seconds", "40", orders=orders)
+    rep = finish_trader(sb, trader, timeout=50)
+    trade_s = time.monotonic() - t0
+    sb.stop_sim(sim)
+    print("  %d orders traded in %.2f s (%.0f orders/s, window 512)" % (orders, trade_s, orders / trade_s))
+    check_report_clean(rep, orders)
+    check(rep["disconnects"] == 0, "no disconnect under load")
+    check_orders_exactly_once(sb, orders)
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 7
+def heartbeat_timeout(sb, rng):
+    """HeartBtInt=1. The LP goes silent (SIGSTOP: its socket stays open, nothing
+    is sent). The trader sends a TestRequest after 1.2 s of silence, gives up at
+    2.4 s (heartbeat timeout), reconnects once the LP runs again (SIGCONT), and
+    trading resumes to the last order."""
+    orders = 3000
+    sb.write_configs(heartbeat_s=1)
+    sim = sb.start_sim()
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
+    check(wait_app_log(sb, "E", 600, 20, trader), "trading started (300 orders)")
+    sim.signal(signal.SIGSTOP)
+    stopped_at = time.monotonic()
+    check(trader.wait_for_line("nothing received from the counterparty in time", 10),
+          "trader: heartbeat timeout while the LP is silent")
+    silent_s = time.monotonic() - stopped_at
+    sim.signal(signal.SIGCONT)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    out = trader.output()
+    check(out.find("test request sent") < out.find("nothing received from the counterparty"),
+          "trader: the TestRequest came before the timeout")
+    check(1.5 <= silent_s <= 6.0, "the timeout came %.1f s into the silence (2.4 x HeartBtInt expected)" % silent_s)
+    check(rep["session"]["test_requests_sent"] >= 1, "trader report: TestRequest sent")
+    check("nothing received from the counterparty in time" in rep["disconnect_reasons"],
+          "trader report: disconnect reason heartbeat timeout")
+    check(rep["logons"] >= 2, "trader logged on again (%d logons)" % rep["logons"])
+    check_report_clean(rep, orders)
+    check_orders_exactly_once(sb, orders)
+    tr = sb.journal_records(sb.trader_journal(), ["1"])
+    check(any(r["dir"] == "out" for r in tr), "trader journal: the TestRequest (35=1) is journaled")
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 9
+def truncate_last_exec_line(path):
+    """Removes the app log's last ExecutionReport line (and what follows it):
+    the state of a trader killed after the session journaled that message and
+    before the application logged it, the one message the app log can lag."""
+    with open(path, "rb") as f:
+        data = f.read()
+    cut = data.rfind(b"\nE ")
+    if cut < 0:
+        return False
+    with open(path, "r+b") as f:
+        f.truncate(cut + 1)
+    return True
+
+
+def crash_once(sb, rng, orders=5000, window=64, side=None):
+    """One crash trial: SIGKILL of one side (random unless given) at a random
+    point under load, restart from its journal, recovery by resend; every
+    order acknowledged and filled exactly once in every view. When the trader
+    is the one killed, half the trials also drop its app log's last
+    ExecutionReport line, as if the kill fell between the journal write and
+    the app-log write. Returns a dict describing the trial."""
+    side = side or rng.choice(["sim", "trader"])
+    lag = side == "trader" and rng.random() < 0.5
+    # Kill once the app log holds a random share of its final ~2 lines per order.
+    kill_after = rng.randint(20, int(orders * 2 * 0.9))
+    sim = sb.start_sim()
+    targs = ("--window", str(window), "--max-seconds", "45", "--ack-timeout-ms", "1500")
+    trader = sb.start_trader(*targs, orders=orders)
+    check(wait_app_log(sb, "E", kill_after, 30, trader), "load reached the kill point (%d execution reports)"
+          % kill_after)
+    if side == "sim":
+        sim.signal(signal.SIGKILL)
+        sim.wait(5)
+        time.sleep(rng.uniform(0.0, 0.5))
+        sim = sb.start_sim(log="sim-restarted.log")
+    else:
+        trader.signal(signal.SIGKILL)
+        trader.wait(5)
+        if lag:
+            check(truncate_last_exec_line(sb.app_log), "app log: the last ExecutionReport line removed")
+        time.sleep(rng.uniform(0.0, 0.3))
+        trader = sb.start_trader(*targs, orders=orders, log="trader-restarted.log")
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    check_report_clean(rep, orders)
+    v = check_orders_exactly_once(sb, orders)
+    if lag:
+        check(rep["applied_from_journal"] >= 1, "the restarted trader applied the unlogged message from its journal")
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return {"side": side, "lag": lag, "kill_after": kill_after, "poss_resends": rep["poss_resends"],
+            "applied_from_journal": rep["applied_from_journal"], "sim_possdup_orders": v["sim_in_possdup"]}
+
+
+def crash_restart(sb, rng):
+    """Scenario 9 once, at a random kill point on a random side."""
+    t = crash_once(sb, rng, orders=10000)
+    print("  trial: killed %(side)s (app log lag %(lag)s) after %(kill_after)d execution reports; %(applied_from_journal)d applied from "
+          "the journal on restart, %(poss_resends)d PossResend, %(sim_possdup_orders)d orders resent as PossDup" % t)
+    return 0
+
+
+SCENARIOS = {
+    "normal_flow": normal_flow,
+    "disconnect_mid_order": disconnect_mid_order,
+    "rapid_orders": rapid_orders,
+    "heartbeat_timeout": heartbeat_timeout,
+    "crash_restart": crash_restart,
+}
+
+if __name__ == "__main__":
+    sys.exit(main(SCENARIOS, sys.argv[1:]))
