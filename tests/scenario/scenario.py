@@ -263,7 +263,67 @@ def crash_restart(sb, rng):
     return 0
 
 
+# ---------------------------------------------------------------- 10
+def disk_full(sb, rng):
+    """The trader's journal lives on an 80 MiB tmpfs: its first 64 MiB segment
+    fits, the next one cannot be created. Orders carry 6000 bytes of Text so
+    the segment fills in seconds. The trader must notice before the journal
+    refuses a write, stop sending, wait for the orders in flight, log out
+    cleanly and exit 3 with a message naming the directory; nothing the LP
+    acknowledged may be missing from the trader's application. Then the volume
+    grows (remount) and the restarted trader completes the remaining orders,
+    each exactly once."""
+    vol = os.path.join(sb.dir, "trader-volume")
+    os.makedirs(vol)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", vol], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        print("cannot mount a tmpfs (%s): skipping the disk-full scenario" % r.stdout.decode().strip())
+        return 77
+    sb.mounts.append(vol)
+    sb.trader_journal_base = os.path.join(vol, "trader")
+    sb.write_configs()
+    orders = 14000
+    sim = sb.start_sim()
+    targs = ("--window", "16", "--pad-bytes", "6000", "--max-seconds", "40")
+    trader = sb.start_trader(*targs, orders=orders)
+    rc = trader.wait(50)
+    out = trader.output()
+    check(rc == 3, "trader exits 3, journal volume full (status %s)" % rc)
+    check("journal volume full" in out and sb.trader_journal() in out,
+          "trader: a clear error naming the journal directory and the free space")
+    check("journal refused a write" not in out, "trader: stopped before the journal refused a write")
+    rep = sb.read_report()
+    check(rep["result"] == "volume_full", "trader report: result volume_full")
+    check(0 < rep["acknowledged"] < orders, "trader report: %d of %d orders acknowledged before the stop"
+          % (rep["acknowledged"], orders))
+    tr = sb.journal_records(sb.trader_journal(), ["5"])
+    check([r["dir"] for r in tr[-2:]] == ["out", "in"] and "journal volume full" in tr[-2]["f"].get(58, ""),
+          "trader journal: our Logout (Text 'journal volume full') and the LP's answer")
+    lines = sim_log_sessions(sim)
+    check(any(l.endswith(" logout") for l in lines) and not any("connection lost" in l for l in lines),
+          "sim log: a clean logout, no connection lost")
+    v = order_views(sb, orders)
+    sim_acked, app_acked = set(v["sim_out_ack"]), set(v["app_acks"])
+    check(sim_acked == app_acked and all(n == 1 for n in v["app_acks"].values()),
+          "every acknowledgement the LP sent (%d) reached the trader's application once" % len(sim_acked))
+    check(set(v["tr_in_ack"]) == app_acked, "every applied acknowledgement is in the trader's journal")
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    r = subprocess.run(["mount", "-o", "remount,size=240m", vol], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(r.returncode == 0, "the volume grows to 240 MiB (%s)" % r.stdout.decode().strip())
+    trader = sb.start_trader(*targs, orders=orders, log="trader-restarted.log")
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    check_report_clean(rep, orders)
+    check_orders_exactly_once(sb, orders)
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
 SCENARIOS = {
+    "disk_full": disk_full,
     "normal_flow": normal_flow,
     "disconnect_mid_order": disconnect_mid_order,
     "rapid_orders": rapid_orders,
