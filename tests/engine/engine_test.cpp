@@ -17,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -798,4 +799,49 @@ TEST_CASE("send_duplicate through the engine resends an order the acceptor drops
   REQUIRE(wait_until([&] { return app.exec_count() == 4; }, pump));
   CHECK(acc.app.order_count() == 2);  // the duplicate was not delivered again
   CHECK(app.active());
+}
+
+// ---------------------------------------------------------------------------
+// Journal timestamps
+// ---------------------------------------------------------------------------
+
+#include "fixring/store/journal_reader.hpp"
+
+TEST_CASE("the acceptor journals each ExecutionReport later than the order that caused it", "[engine][journal]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  constexpr std::uint64_t orders = 50;
+  for (std::uint64_t i = 1; i <= orders; ++i) send_order(*eng, i);
+  REQUIRE(wait_until([&] { return app.exec_count() == 2 * orders; }, pump));
+
+  std::string journal;
+  for (const auto& d : fs::directory_iterator(dir.path / "acceptor"))
+    if (d.is_directory()) journal = d.path().string();
+  auto r = store::journal_reader::open(journal);
+  INFO(journal);
+  REQUIRE(r);
+  store::journal_reader reader = std::move(r).value();
+  std::map<std::string, std::int64_t> order_ns;  // ClOrdID -> inbound record time
+  std::vector<std::int64_t> latencies;
+  store::record_view v;
+  codec::message m;
+  while (reader.next(v) == store::read_status::record) {
+    if (!v.is_message() || m.parse(v.text()) != codec::parse_error::none) continue;
+    const std::string id(m.get_or(11));
+    if (v.dir() == store::format::direction::inbound && m.msg_type() == "D") {
+      order_ns[id] = v.header.timestamp_ns;
+    } else if (v.dir() == store::format::direction::outbound && m.msg_type() == "8" && order_ns.count(id)) {
+      latencies.push_back(v.header.timestamp_ns - order_ns[id]);
+    }
+  }
+  REQUIRE(latencies.size() == 2 * orders);  // a New and a Fill report per order
+  for (std::int64_t ns : latencies) {
+    CHECK(ns > 0);
+    CHECK(ns < 10'000'000'000);
+  }
 }

@@ -163,6 +163,73 @@ def test_stats_counts_types_and_latency(tmp):
     assert f"({ROUNDS} pairs, ns): p50 250000" in out, out
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def engine_tool(name):
+    """fixring-sim / fixring-trader of the same build tree as FIXJOURNAL."""
+    tools = os.path.dirname(os.path.dirname(os.path.abspath(FIXJOURNAL)))
+    path = os.path.join(tools, name, name)
+    return path if os.access(path, os.X_OK) else None
+
+
+def test_stats_on_an_engine_journal_has_no_missing_numbers_and_real_latency(tmp):
+    sim, trader = engine_tool("fixring-sim"), engine_tool("fixring-trader")
+    if sim is None or trader is None:
+        print("  (fixring-sim or fixring-trader not built: engine journal not checked)")
+        return
+    port = free_port()
+    common = "UseDataDictionary=N\nLogoutTimeout=2\n"
+    with open(os.path.join(tmp, "exchange.cfg"), "w") as f:
+        f.write(f"[DEFAULT]\nConnectionType=acceptor\nSocketAcceptAddress=127.0.0.1\nSocketAcceptPort={port}\n"
+                f"FileStorePath={tmp}/exchange\n{common}[SESSION]\nBeginString=FIX.4.4\n"
+                "SenderCompID=EXCHANGE\nTargetCompID=TRADER\n")
+    with open(os.path.join(tmp, "trader.cfg"), "w") as f:
+        f.write(f"[DEFAULT]\nConnectionType=initiator\nSocketConnectHost=127.0.0.1\nSocketConnectPort={port}\n"
+                f"HeartBtInt=30\nFileStorePath={tmp}/trader\nFixringReconnectInitialMs=100\n"
+                f"FixringReconnectMaxMs=200\n{common}[SESSION]\nBeginString=FIX.4.4\n"
+                "SenderCompID=TRADER\nTargetCompID=EXCHANGE\n")
+    log = open(os.path.join(tmp, "exchange.log"), "w")
+    exchange = subprocess.Popen([sim, "--config", os.path.join(tmp, "exchange.cfg"), "--app", "fill",
+                                 "--max-seconds", "50"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(os.path.join(tmp, "exchange.log")) as f:
+                if "configured" in f.read():
+                    break
+            assert exchange.poll() is None, "fixring-sim exited at start"
+            time.sleep(0.05)
+        # The trader skips outbound MsgSeqNums before order 50: the exchange
+        # asks for the gap and gets a SequenceReset-GapFill.
+        t = subprocess.run([trader, "--config", os.path.join(tmp, "trader.cfg"), "--orders", "100",
+                            "--gap-at", "50", "--max-seconds", "40"], capture_output=True, timeout=50)
+        assert t.returncode == 0, t.stdout.decode() + t.stderr.decode()
+    finally:
+        exchange.terminate()
+        try:
+            exchange.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            exchange.kill()
+            exchange.wait()
+        log.close()
+    journal = os.path.join(tmp, "exchange")
+    out = run("stats", journal).stdout.decode()
+    assert "gaps: 0 (0 missing MsgSeqNums)" in out, out
+    rows = {l.split()[0]: l.split()[1:3] for l in out.splitlines() if l.startswith("  ") and len(l.split()) >= 3}
+    assert int(rows["4"][0]) >= 1 and int(rows["D"][0]) == 100, rows  # the GapFill journaled
+    lat = [l for l in out.splitlines() if l.startswith("in->out latency (")]
+    assert lat, out
+    p50 = int(lat[0].split("p50 ")[1].split()[0])
+    assert 0 < p50 < 1_000_000_000, lat[0]
+    assert "(100 pairs" in lat[0], lat[0]
+
+
 def test_clear_errors_for_missing_foreign_and_truncated_files(tmp):
     p = run("dump", os.path.join(tmp, "nope"), ok=False)
     assert p.returncode == 2 and b"no such file" in p.stderr, p.stderr

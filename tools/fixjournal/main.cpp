@@ -365,6 +365,12 @@ int cmd_stats(cli_state& s) {
                                std::to_string(seq) + " (" + *v.path + ":" + std::to_string(v.offset) + ")");
     }
     if (seq >= next) next = seq + 1;
+    // A SequenceReset (GapFill or Reset) accounts for every number below its
+    // NewSeqNo(36): those are not missing.
+    if (type == "4") {
+      std::uint64_t new_seq = 0;
+      if (codec::parse_uint(field(fields, 36), new_seq) && new_seq > next) next = new_seq;
+    }
     // In -> out latency: an outbound reply carrying the ClOrdID(11) of an inbound
     // order, or the TestReqID(112) of an inbound TestRequest.
     const std::string key = !field(fields, 11).empty() ? "11=" + field(fields, 11)

@@ -90,6 +90,7 @@
 #include "fixring/engine/config/schedule.hpp"
 #include "fixring/engine/config/settings.hpp"
 #include "fixring/engine/engine/setup.hpp"
+#include "fixring/engine/engine/stamped_store.hpp"
 #include "fixring/engine/reactor/reactor.hpp"
 #include "fixring/engine/routing.hpp"
 #include "fixring/engine/session/session.hpp"
@@ -160,8 +161,16 @@ class engine {
     void on_status(session_status st, session_error err) noexcept { eng->on_session_status(h, st, err); }
   };
 
+  // Outbound journal records are stamped at commit (stamped_store.hpp), on the
+  // same base as wall_now_ns(), so the journal shows real in->out latency.
+  struct journal_clock {
+    const engine* eng;
+    std::int64_t now_ns() const noexcept { return eng->fresh_wall_ns(); }
+  };
+
  public:
-  using session_t = session<store::session_journal, sink, handler, optional_validator>;
+  using journal_t = stamped_store<store::session_journal, journal_clock>;
+  using session_t = session<journal_t, sink, handler, optional_validator>;
 
   // A single-producer ring from one other thread into the reactor. Record
   // layout inside a ring slot:
@@ -376,6 +385,7 @@ class engine {
     std::string name;
     config::session_settings settings;
     std::unique_ptr<store::session_journal> journal;
+    std::unique_ptr<journal_t> stamped;  // what the session core writes through
     std::unique_ptr<sink> snk;
     std::unique_ptr<handler> hnd;
     std::unique_ptr<session_t> core;
@@ -432,7 +442,8 @@ class engine {
       sl.journal_dir = sl.journal->directory();
       sl.snk = std::make_unique<sink>(sink{this, h});
       sl.hnd = std::make_unique<handler>(handler{this, h});
-      sl.core = std::make_unique<session_t>(make_session_config(s), *sl.journal, *sl.snk, *sl.hnd, v.value());
+      sl.stamped = std::make_unique<journal_t>(*sl.journal, journal_clock{this});
+      sl.core = std::make_unique<session_t>(make_session_config(s), *sl.stamped, *sl.snk, *sl.hnd, v.value());
       sl.retry = config::backoff(s.reconnect);
       if (!s.persist_messages) sl.send_flags = store::flag_no_resend;
       sl.prng = opts_.reconnect_seed + h;
@@ -489,6 +500,11 @@ class engine {
     const std::int64_t now = reactor_->now_ns();
     for (slot& s : slots_) s.next_connect_ns = now;
     tick_timer_ = reactor_->add_timer(now);
+  }
+
+  // A fresh wall-clock read on the base of wall_now_ns() (vDSO, no system call).
+  [[nodiscard]] std::int64_t fresh_wall_ns() const noexcept {
+    return reactor::detail::monotonic_now_ns() + (reactor_->wall_now_ns() - reactor_->now_ns());
   }
 
   // ---- sink ----
