@@ -343,12 +343,15 @@ bool run_initiator(const run_config& config, std::uint32_t sessions, system_resu
   shared.stream_phase.store(1, std::memory_order_release);  // pairs with the acceptor's acquire load
   deadline = seconds();
   const std::uint64_t start = now_ns();
+  // Poll after every 32 orders per session, so each connection gets about 32
+  // messages per send however many sessions the stream is spread over.
+  const std::uint64_t poll_every = 32ull * sessions;
   for (std::uint64_t i = 0; i < config.stream_count; ++i) {
     if (!accepted(send_order(eng, static_cast<engine::session_handle>(i % sessions), order_fields, total + i))) {
       result.error = "fixring: streamed NewOrderSingle " + std::to_string(i) + " refused by the session";
       return false;
     }
-    if ((i & 31) == 31) (void)eng.poll_once();
+    if (i % poll_every == poll_every - 1) (void)eng.poll_once();
   }
   // The acquire loads pair with the acceptor's release stores in acceptor_app::on_message.
   while (shared.stream_done_ns.load(std::memory_order_acquire) == 0 && now_ns() < deadline) (void)eng.poll_once();

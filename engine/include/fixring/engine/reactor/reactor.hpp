@@ -57,10 +57,11 @@
 // back_pressured (nothing queued) when it does not fit; a peer that stops
 // reading therefore fills only its own queue and never stalls the others.
 // With reactor_config::direct_send (default), the first send() of a loop
-// iteration on a plain-TCP connection whose queue is empty and idle is
-// written at once with send(2, MSG_DONTWAIT); only what the socket did not
-// take is queued. Later sends of that iteration queue, so a burst still
-// leaves as one io_uring send instead of one syscall per message.
+// iteration (on the whole reactor) is written at once with send(2,
+// MSG_DONTWAIT) when its plain-TCP connection's queue is empty and idle; only
+// what the socket did not take is queued. Later sends of that iteration
+// queue, so a burst, on one connection or spread over many, still leaves
+// through one io_uring_enter instead of one syscall per message.
 //
 // Ownership: the reactor owns its ring, sockets, buffers and connection slots;
 // it borrows the handler, every tls_context and every spsc_byte_ring attached,
@@ -125,10 +126,11 @@ struct reactor_config {
   std::uint32_t buffer_count = 256;       // provided receive buffers, power of two
   std::uint32_t buffer_bytes = 16 * 1024;
   std::int64_t idle_wait_max_ns = 1'000'000;
-  // Plain TCP: the first send() of a loop iteration on a connection with an
-  // empty queue writes at once with send(2, MSG_DONTWAIT) instead of waiting
-  // for the iteration's submit; what does not fit goes to the queue. Further
-  // sends in the same iteration are queued and leave as one io_uring send.
+  // Plain TCP: the first send() of a loop iteration (reactor-wide), when its
+  // connection's queue is empty, writes at once with send(2, MSG_DONTWAIT)
+  // instead of waiting for the iteration's submit; what does not fit goes to
+  // the queue. Further sends in the same iteration are queued and leave with
+  // the iteration's one submit.
   bool direct_send = true;
 };
 
@@ -380,12 +382,14 @@ class reactor {
     if (c->tls) return send_tls(*c, bytes);
     if (bytes.size() > queue_free(*c)) return send_result::back_pressured;
     if (cfg_.direct_send && !c->send_inflight && queued(*c) == 0 &&
-        c->direct_send_iteration != stats_.loop_iterations) {
-      // Idle connection, first send of this iteration: write now with one
-      // non-blocking send(2) instead of an SQE submitted at the end of the
-      // iteration (no io_uring request, no completion to reap). Later sends
-      // of the same iteration queue behind it and leave as one batch.
-      c->direct_send_iteration = stats_.loop_iterations;
+        direct_send_iteration_ != stats_.loop_iterations) {
+      // Idle connection, first send of this iteration on the whole reactor:
+      // write now with one non-blocking send(2) instead of an SQE submitted
+      // at the end of the iteration (no io_uring request, no completion to
+      // reap). Every later send of the iteration, on this connection or
+      // another, is queued, so a burst over many sessions still costs one
+      // io_uring_enter, not one syscall per message.
+      direct_send_iteration_ = stats_.loop_iterations;
       ++stats_.direct_sends;
       const ssize_t n = ::send(c->fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n == static_cast<ssize_t>(bytes.size())) return send_result::ok;
@@ -471,7 +475,6 @@ class reactor {
     bool send_inflight = false;
     bool close_after_flush = false;
     std::uint32_t inflight = 0;      // SQEs whose final CQE is still owed
-    std::uint64_t direct_send_iteration = ~std::uint64_t{0};  // loop iteration of the last direct send
     std::uint32_t next_free = no_slot;
     io_status close_status{};
     // Send queue: a byte ring; head/tail grow without wrapping.
@@ -548,7 +551,6 @@ class reactor {
     c.state = conn_state::free;
     c.is_client = c.announced = c.recv_armed = c.send_inflight = c.close_after_flush = false;
     c.inflight = 0;
-    c.direct_send_iteration = ~std::uint64_t{0};
     c.sq_head = c.sq_tail = 0;
     c.rx_len = 0;
     c.tls_ctx = nullptr;
@@ -1036,6 +1038,7 @@ class reactor {
   std::unique_ptr<char[]> carry_storage_;
   std::uint32_t free_head_ = no_slot;
   std::int64_t now_ns_ = 0;
+  std::uint64_t direct_send_iteration_ = ~std::uint64_t{0};  // loop iteration of the last direct send
   std::int64_t realtime_offset_ns_ = 0;
   std::int64_t next_offset_refresh_ns_ = 0;
   reactor_stats stats_;
