@@ -62,6 +62,23 @@ for _ in range(1000):
 sys.exit(1)
 EOF
 }
+# A fixring process that exited (crashed, above all) may hold its listening
+# socket for some milliseconds more: the kernel tears its io_uring (which holds
+# the socket) down asynchronously, and a successor's bind then fails with
+# EADDRINUSE. A supervisor restarting fixring has to wait the same way.
+wait_not_listening() {
+  python3 - "$1" <<'EOF' || fail "port $1 still listening 10 s after the acceptor exited"
+import sys, time
+port = ":%04X" % int(sys.argv[1])
+for _ in range(1000):
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    if not any(row[1].endswith(port) and row[3] == "0A" for row in rows):
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit(1)
+EOF
+}
 # waits (at most 20 s) for a line matching REGEX in FILE
 wait_line() {
   for _ in $(seq 2000); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
@@ -77,7 +94,26 @@ wait_count() {
   fail "fewer than $3 lines /$2/ in $1"
 }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free port below the ephemeral range: the initiators keep connecting while
+# the acceptor is down, and an ephemeral source port equal to the destination
+# would connect to itself and take the port from the acceptor's restart.
+port=$(python3 - <<'EOF'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    p = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+EOF
+)
+[[ -n $port ]] || fail "no free port below the ephemeral range"
 if [[ $direction == a ]]; then fr_role=initiator qf_role=acceptor; else fr_role=acceptor qf_role=initiator; fi
 
 {
@@ -285,6 +321,7 @@ else
   expect_eq "f1: orders answered" "$(kv "$work/f1.out" '^summary ' orders)" 300
   expect_ge "f1: ResendRequests fixring sent" "$(kv "$work/f1.out" '^summary ' resend_requests_sent)" 1
   expect_ge "f1: GapFills fixring sent" "$(kv "$work/f1.out" '^summary ' sequence_resets_sent)" 1
+  wait_not_listening "$port"
   start_bg f2 "$fr_peer" --config "$work/fixring.cfg" --crash-after-order 450 --max-seconds 40
   f2=$last_pid
   fr_runs+=(f2)
@@ -301,6 +338,7 @@ else
     "$(( $(kv "$work/q1.out" '^exit ' next_sender_seq) + 1 ))"
 
   # 3. fixring restarts after the crash: it asks for the orders it never read.
+  wait_not_listening "$port"
   start_bg f3 "$fr_peer" --config "$work/fixring.cfg" --max-seconds 45
   f3=$last_pid
   fr_runs+=(f3)
