@@ -74,6 +74,11 @@ session_config make_session_config(const config::session_settings& s) {
   c.check_latency = s.check_latency;
   c.max_latency_ns = static_cast<std::int64_t>(s.max_latency_s) * 1'000'000'000;
   c.max_messages_per_resend_request = s.resend_chunk;
+  c.send_redundant_resend_requests = s.send_redundant_resend_requests;
+  c.timestamp_precision = s.timestamp_precision_digits >= 9   ? codec::time_precision::ns
+                          : s.timestamp_precision_digits >= 6 ? codec::time_precision::us
+                          : s.timestamp_precision_digits >= 3 ? codec::time_precision::ms
+                                                              : codec::time_precision::s;
   c.max_message_bytes = s.max_message_bytes;
   c.queue_capacity_messages = s.max_queued_messages;
   c.frame_limits.max_message_bytes = s.max_message_bytes;

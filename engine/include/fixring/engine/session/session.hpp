@@ -40,8 +40,8 @@
 // - Logout handshake with a timeout; answered when the counterparty starts it.
 // - Outbound messages are encoded once into the store's reservation, committed,
 //   then sent from those bytes; header order 8, 9, 35, 34, 43, 49, 52, 56, 97,
-//   115, 116, 122, 128, 129, 144, 145, then body; SendingTime in milliseconds
-//   (seconds for FIX.4.0/4.1).
+//   115, 116, 122, 128, 129, 144, 145, then body; SendingTime with
+//   session_config::timestamp_precision digits (seconds for FIX.4.0/4.1).
 //
 // Reject layout: 45=RefSeqNum|58=text|371=RefTagID|372=RefMsgType|373=reason,
 // 371 only when one tag is at fault; FIX.4.2 leaves out 373 above 11;
@@ -120,7 +120,7 @@ class session {
     const std::string_view bs = cfg_.begin_string;
     fixt_ = bs.starts_with("FIXT");
     pre42_ = bs == "FIX.4.0" || bs == "FIX.4.1";
-    precision_ = pre42_ ? codec::time_precision::s : codec::time_precision::ms;
+    precision_ = pre42_ ? codec::time_precision::s : cfg_.timestamp_precision;
     heartbeat_ns_ = static_cast<std::int64_t>(cfg_.heartbeat_interval_s) * detail::ns_per_s;
   }
   session(const session&) = delete;
@@ -1016,7 +1016,7 @@ class session {
       }
     }
     if (seq > gap_target_ || !gap_active_) gap_target_ = seq;
-    if (!gap_active_) {
+    if (!gap_active_ || cfg_.send_redundant_resend_requests) {
       ++stats_.gaps_detected;
       send_resend_request(store_.next_inbound_seq(), seq - 1, now_ns);
     }

@@ -165,6 +165,13 @@ struct session_config {
   // ResendRequest chunking: at most this many messages per request; 0 asks for
   // the whole gap at once (EndSeqNo 0, "infinity", FIX.4.2 and later; 999999 before).
   std::uint32_t max_messages_per_resend_request = 0;
+  // SendRedundantResendRequests: every message that arrives too high asks for
+  // the whole gap below it again, even while an earlier ResendRequest for it
+  // is outstanding (false: one request per gap, repeated only when unanswered).
+  bool send_redundant_resend_requests = false;
+  // Fractional digits of SendingTime and OrigSendingTime (TimestampPrecision);
+  // FIX.4.0/4.1 sessions always send whole seconds.
+  codec::time_precision timestamp_precision = codec::time_precision::ms;
   std::uint32_t max_message_bytes = 8192;        // largest outbound message we encode
   std::uint32_t queue_capacity_messages = 1024;  // inbound queue bound (messages)
   std::uint32_t queue_capacity_bytes = 1u << 20; // inbound queue bound (bytes)

@@ -1,0 +1,86 @@
+// Session behaviour that follows a settings key: SendRedundantResendRequests
+// and TimestampPrecision.
+#include <catch2/catch.hpp>
+
+#include "session_harness.hpp"
+
+using namespace fixring::test;
+using fixring::engine::session_role;
+namespace codec = fixring::codec;
+
+namespace {
+std::string E(std::string_view s) { return expect("FIX.4.4", s); }
+}  // namespace
+
+TEST_CASE("SendRedundantResendRequests asks for the gap again for each message that arrives too high") {
+  harness<> h;
+  h.cfg.send_redundant_resend_requests = true;
+  h.make();
+  h.given_logged_on();
+  h.receive("0", 5);
+  h.receive("0", 6);
+  REQUIRE(h.sent().size() == 2);
+  CHECK(h.sent()[0] == E("35=2|34=2|49=ISLD|52=@|56=TW44|7=2|16=0|"));
+  CHECK(h.sent()[1] == E("35=2|34=3|49=ISLD|52=@|56=TW44|7=2|16=0|"));
+  h.receive("0", 2);
+  h.receive("0", 3);
+  h.receive("0", 4);
+  CHECK(h.s->next_inbound_seq() == 7);
+  CHECK_FALSE(h.s->gap_open());
+}
+
+TEST_CASE("without SendRedundantResendRequests a gap is asked for once") {
+  harness<> h;
+  h.given_logged_on();
+  h.receive("0", 5);
+  h.receive("0", 6);
+  CHECK(h.sent().size() == 1);
+}
+
+TEST_CASE("TimestampPrecision 9 sends SendingTime in nanoseconds") {
+  harness<> h;
+  h.cfg.timestamp_precision = codec::time_precision::ns;
+  h.make();
+  h.now += 123'456'789;
+  h.given_logged_on();
+  h.receive("1", 2, "112=X|");
+  REQUIRE(h.sink.sent.size() == 1);
+  CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00.123456789|") != std::string::npos);
+}
+
+TEST_CASE("TimestampPrecision 6 sends microseconds, and a resend's OrigSendingTime keeps them") {
+  harness<> h;
+  h.cfg.timestamp_precision = codec::time_precision::us;
+  h.make();
+  h.now += 123'456'789;
+  h.given_logged_on();
+  REQUIRE(h.s->send("D", [](codec::encoder& e) noexcept { e.add(11, "A"); }, h.now) == send_result::sent);
+  h.now += 1'000;
+  h.clear();
+  h.receive("2", 2, "7=2|16=2|");
+  REQUIRE(h.sink.sent.size() == 1);
+  const std::string r = readable(h.sink.sent[0]);
+  CHECK(r.find("|122=20260101-12:00:00.123456|") != std::string::npos);
+  CHECK(r.find("|52=20260101-12:00:00.123457|") != std::string::npos);
+}
+
+TEST_CASE("TimestampPrecision 0 sends whole seconds") {
+  harness<> h;
+  h.cfg.timestamp_precision = codec::time_precision::s;
+  h.make();
+  h.now += 123'456'789;
+  h.given_logged_on();
+  h.receive("1", 2, "112=X|");
+  REQUIRE(h.sink.sent.size() == 1);
+  CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00|") != std::string::npos);
+}
+
+TEST_CASE("FIX.4.1 sends whole seconds whatever TimestampPrecision says") {
+  harness<> h(session_role::acceptor, "FIX.4.1");
+  h.cfg.timestamp_precision = codec::time_precision::ns;
+  h.make();
+  h.given_logged_on();
+  h.receive("1", 2, "112=X|");
+  REQUIRE(h.sink.sent.size() == 1);
+  CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00|") != std::string::npos);
+}
