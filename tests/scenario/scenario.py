@@ -9,6 +9,7 @@ Exit 0 passed, 1 failed (the failed check, the seed and the last log lines
 are printed), 77 skipped.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -263,10 +264,249 @@ def crash_restart(sb, rng):
     return 0
 
 
+def require_sim_flags(sb, *flags):
+    """77 (skip) unless fixring-sim has every flag (developer H4's LP behaviours)."""
+    missing = [f for f in flags if not has_sim_flag(sb, f)]
+    if missing:
+        print("fixring-sim lacks %s: skipping" % ", ".join(missing))
+        return False
+    return True
+
+
+def read_sim_stats(sb, path):
+    with open(path) as f:
+        return json.load(f)["sessions"][0]
+
+
+# ---------------------------------------------------------------- 2b
+def disconnect_mid_message(sb, rng):
+    """The LP cuts every connection after 700 application messages, half-way
+    through the next one (sim --disconnect-mid-message-after 700; that message
+    is journaled on its side). The trader reconnects each time, gets the torn
+    message again by ResendRequest, and every order is acknowledged exactly once."""
+    if not require_sim_flags(sb, "--disconnect-mid-message-after", "--stats-json"):
+        return 77
+    orders = 2000
+    stats = os.path.join(sb.dir, "sim-stats.json")
+    sim = sb.start_sim("--disconnect-mid-message-after", "700", "--stats-json", stats)
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    st = read_sim_stats(sb, stats)
+    check(st["disconnects_induced"] >= 3, "sim: %d connections cut mid-message" % st["disconnects_induced"])
+    check(rep["disconnects"] == st["disconnects_induced"],
+          "trader: one disconnect per cut (%d)" % rep["disconnects"])
+    check(rep["session"]["resend_requests_sent"] >= st["disconnects_induced"],
+          "trader: a ResendRequest after each cut (%d)" % rep["session"]["resend_requests_sent"])
+    check_report_clean(rep, orders)
+    check_orders_exactly_once(sb, orders)
+    tr = sb.journal_records(sb.trader_journal(), ["8"])
+    possdup = sum(1 for r in tr if r["dir"] == "in" and r["f"].get(43) == "Y")
+    check(possdup >= st["disconnects_induced"], "trader journal: %d execution reports recovered as PossDup" % possdup)
+    check("fault:" in sim.output(), "sim log: one line per induced fault")
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 3
+def md_gap(sb, rng):
+    """Market data at 5000/s with a sequence gap every 400 application messages
+    (sim --gap-every 400 --gap-size 3). The trader detects each gap, asks for
+    it (ResendRequest), receives the SequenceReset-GapFill, and its application
+    sees every RptSeq 1..8000 exactly once, in order."""
+    if not require_sim_flags(sb, "--md-rate", "--gap-every", "--stats-json"):
+        return 77
+    count = 8000
+    stats = os.path.join(sb.dir, "sim-stats.json")
+    sim = sb.start_sim("--md-rate", "5000", "--md-count", str(count), "--gap-every", "400", "--gap-size", "3",
+                       "--stats-json", stats)
+    trader = sb.start_trader("--md", "--md-expect", str(count), "--max-seconds", "40")
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    st = read_sim_stats(sb, stats)
+    md = rep["md"]
+    check(st["gaps_induced"] >= 10, "sim: %d gaps induced (%d MsgSeqNums skipped)"
+          % (st["gaps_induced"], st["msg_seq_nums_skipped"]))
+    check(md["incrementals"] == count and md["rpt_seq_first"] == 1 and md["rpt_seq_last"] == count,
+          "trader application: %d incrementals, RptSeq 1..%d" % (md["incrementals"], md["rpt_seq_last"]))
+    check(md["rpt_seq_gaps"] == 0 and md["rpt_seq_duplicates"] == 0,
+          "trader application: every RptSeq once, in order")
+    check(rep["session"]["gaps_detected"] >= st["gaps_induced"] and
+          rep["session"]["resend_requests_sent"] >= st["gaps_induced"],
+          "trader: each gap detected and asked for (%d gaps, %d ResendRequests)"
+          % (rep["session"]["gaps_detected"], rep["session"]["resend_requests_sent"]))
+    tr = sb.journal_records(sb.trader_journal(), ["X", "4"])
+    rpt = [int(r["f"][83]) for r in tr if r["dir"] == "in" and r["msg_type"] == "X" and 83 in r["f"]]
+    check(rpt == list(range(1, count + 1)), "trader journal: incrementals RptSeq 1..%d, each once, in order" % count)
+    fills = [r for r in tr if r["dir"] == "in" and r["msg_type"] == "4" and r["f"].get(123) == "Y"]
+    check(len(fills) >= st["gaps_induced"], "trader journal: %d SequenceReset-GapFill received" % len(fills))
+    check(st["md_incrementals_sent"] == count, "sim: %d incrementals sent" % st["md_incrementals_sent"])
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 4
+def lp_restart_reset(sb, rng):
+    """The LP stops (SIGTERM: clean Logout) after ~800 orders and comes back
+    with its sequence numbers reset (sim --restart-reset: Logon with
+    ResetSeqNumFlag 141=Y). The trader accepts the reset (its journal starts a
+    new epoch at MsgSeqNum 1) and trading resumes to the last order, each
+    acknowledged exactly once."""
+    if not require_sim_flags(sb, "--restart-reset"):
+        return 77
+    orders = 2000
+    sim = sb.start_sim()
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", "--ack-timeout-ms", "1500", orders=orders)
+    check(wait_app_log(sb, "E", 1600, 20, trader), "trading under way (800 orders)")
+    sb.stop_sim(sim)
+    check(trader.wait_for_line("the counterparty logged out", 10), "trader: the LP logged out; it waits")
+    sim = sb.start_sim("--restart-reset", log="sim-restarted.log")
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    check_report_clean(rep, orders)
+    check(rep["logons"] >= 2, "trader logged on again (%d logons)" % rep["logons"])
+    check_orders_exactly_once(sb, orders, allow_sim_repeats=rep["poss_resends"] > 0)
+    tr = sb.journal_records(sb.trader_journal(), ["A"])
+    reset_logons = [r for r in tr if r["dir"] == "in" and r["f"].get(141) == "Y"]
+    check(len(reset_logons) == 1 and reset_logons[0]["seq"] == 1,
+          "trader journal: the LP's Logon with ResetSeqNumFlag=Y at MsgSeqNum 1")
+    check(max(r["epoch"] for r in tr) == 1, "trader journal: one sequence reset (epoch 1)")
+    after = [r for r in sb.journal_records(sb.trader_journal(), ["D"]) if r["epoch"] == 1]
+    check(len(after) > 0 and min(r["seq"] for r in after) >= 2,
+          "trader journal: %d orders after the reset, numbered from the new epoch" % len(after))
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 6
+def md_flood_slow_consumer(sb, rng):
+    """The LP floods 100,000 incrementals after logon (sim --flood) at a
+    consumer that spends at least 10 us on each (trader --slow-consumer-us 10;
+    with timer slack nearer 60 us), far slower than the LP writes.
+
+    The rule: nothing is dropped and nobody is cut off; the LP writes only
+    what the connection takes (TCP back-pressure), and what it has not
+    written yet stays in its journal, not in memory.
+
+    The bound, from /proc/PID/status every 100 ms of both processes, taken
+    from the trader's logon on (engine buffers are allocated up front, before
+    it): RssAnon, the memory a queue would grow, rises by less than 8 MiB in
+    either process while ~14 MB of FIX goes through; RssFile (the mapped
+    journal's page cache, which the kernel can reclaim) stays within the
+    journal's mapped segment size plus 16 MiB (program and libraries)."""
+    if not require_sim_flags(sb, "--flood", "--stats-json"):
+        return 77
+    count = 100000
+    stats = os.path.join(sb.dir, "sim-stats.json")
+    sim = sb.start_sim("--flood", str(count), "--stats-json", stats)
+    trader = sb.start_trader("--md", "--md-expect", str(count), "--slow-consumer-us", "10", "--max-seconds", "50")
+    check(trader.wait_for_line("logging_in", 15), "trader engine created and connecting")
+    samples = {"sim": [], "trader": []}
+    t0 = time.monotonic()
+    while trader.alive():
+        for name, p in (("sim", sim), ("trader", trader)):
+            m = rss_kib(p.pid)
+            if m:
+                samples[name].append(m)
+        time.sleep(0.1)
+    flood_s = time.monotonic() - t0
+    rep = finish_trader(sb, trader, timeout=5)
+    sb.stop_sim(sim)
+    st = read_sim_stats(sb, stats)
+    md = rep["md"]
+    check(md["incrementals"] == count and md["rpt_seq_last"] == count and md["rpt_seq_gaps"] == 0 and
+          md["rpt_seq_duplicates"] == 0, "trader application: all %d flood messages, RptSeq 1..%d in order"
+          % (count, count))
+    check(st["flood_messages_sent"] == count, "sim: %d flood messages sent" % st["flood_messages_sent"])
+    check(flood_s >= count * 10e-6, "the consumer was the bottleneck: %.1f s for %d messages" % (flood_s, count))
+    check(rep["disconnects"] == 0, "the slow consumer was not cut off")
+    for name in ("sim", "trader"):
+        s = samples[name]
+        check(len(s) >= 5, "%s: %d memory samples" % (name, len(s)))
+        anon = [x["RssAnon"] for x in s]
+        files = [x["RssFile"] for x in s]
+        print("  %s: VmRSS %d..%d KiB, RssAnon %d..%d KiB, RssFile %d..%d KiB over %d samples"
+              % (name, min(x["VmRSS"] for x in s), max(x["VmRSS"] for x in s), min(anon), max(anon), min(files),
+                 max(files), len(s)))
+        check(max(anon) - anon[0] < 8 * 1024, "%s: RssAnon grew by %d KiB (< 8 MiB) during the flood"
+              % (name, max(anon) - anon[0]))
+        journal = sb.sim_journal() if name == "sim" else sb.trader_journal()
+        mapped_kib = sum(os.path.getsize(os.path.join(journal, f)) for f in os.listdir(journal)
+                         if f.endswith(".fjseg")) // 1024
+        limit = mapped_kib + 16 * 1024
+        check(max(files) < limit, "%s: RssFile at most %d KiB (< %d KiB: journal mapping(s) + 16 MiB)"
+              % (name, max(files), limit))
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 7b
+def heartbeat_drop(sb, rng):
+    """HeartBtInt=1; the LP stops heartbeats and TestRequest answers 2 s after
+    its first logon (sim --drop-heartbeats-after 2). The trader idles 4 s after
+    400 fills: it sends a TestRequest, gets no answer, disconnects on its
+    heartbeat timeout, logs on again (the LP behaves on later connections) and
+    trading resumes."""
+    if not require_sim_flags(sb, "--drop-heartbeats-after"):
+        return 77
+    orders = 1000
+    sb.write_configs(heartbeat_s=1)
+    sim = sb.start_sim("--drop-heartbeats-after", "2")
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", "--pause-after-fills", "400", "--pause-ms",
+                             "4000", orders=orders)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    out = trader.output()
+    check("nothing received from the counterparty in time" in rep["disconnect_reasons"],
+          "trader: disconnected on its heartbeat timeout")
+    check(0 <= out.find("test request sent") < out.find("nothing received from the counterparty"),
+          "trader: a TestRequest went out before the timeout")
+    check(rep["logons"] >= 2, "trader logged on again (%d logons)" % rep["logons"])
+    check_report_clean(rep, orders)
+    check_orders_exactly_once(sb, orders)
+    tr = sb.journal_records(sb.trader_journal(), ["1", "0"])
+    check(any(r["dir"] == "out" and r["msg_type"] == "1" for r in tr), "trader journal: TestRequest sent")
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
+# ---------------------------------------------------------------- 8
+def duplicates(sb, rng):
+    """After every 7 application messages the LP sends an earlier one again as
+    a possible duplicate (sim --duplicate-every 7: same MsgSeqNum, 43=Y, 122).
+    The trader's session drops each; its application sees every execution
+    report once."""
+    if not require_sim_flags(sb, "--duplicate-every", "--stats-json"):
+        return 77
+    orders = 2000
+    stats = os.path.join(sb.dir, "sim-stats.json")
+    sim = sb.start_sim("--duplicate-every", "7", "--stats-json", stats)
+    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    st = read_sim_stats(sb, stats)
+    check(st["duplicates_sent"] >= 500, "sim: %d PossDup duplicates sent" % st["duplicates_sent"])
+    check(rep["session"]["duplicates_dropped"] == st["duplicates_sent"],
+          "trader session: every duplicate dropped (%d)" % rep["session"]["duplicates_dropped"])
+    check_report_clean(rep, orders)
+    check(len(rep["exec_reports"]) == 2 * orders, "trader application: exactly %d execution reports" % (2 * orders))
+    seqs = [e[0] for e in rep["exec_reports"]]
+    check(len(set(seqs)) == len(seqs), "trader application: no MsgSeqNum delivered twice")
+    check_orders_exactly_once(sb, orders)
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+    return 0
+
+
 # ---------------------------------------------------------------- 10
 def disk_full(sb, rng):
     """The trader's journal lives on an 80 MiB tmpfs: its first 64 MiB segment
-    fits, the next one cannot be created. Orders carry 6000 bytes of Text so
+    fits, the next one cannot be created. Orders carry 12000 bytes of Text so
     the segment fills in seconds. The trader must notice before the journal
     refuses a write, stop sending, wait for the orders in flight, log out
     cleanly and exit 3 with a message naming the directory; nothing the LP
@@ -283,9 +523,9 @@ def disk_full(sb, rng):
     sb.mounts.append(vol)
     sb.trader_journal_base = os.path.join(vol, "trader")
     sb.write_configs()
-    orders = 14000
+    orders = 7000
     sim = sb.start_sim()
-    targs = ("--window", "16", "--pad-bytes", "6000", "--max-seconds", "40")
+    targs = ("--window", "16", "--pad-bytes", "12000", "--max-seconds", "40")
     trader = sb.start_trader(*targs, orders=orders)
     rc = trader.wait(50)
     out = trader.output()
@@ -324,6 +564,12 @@ def disk_full(sb, rng):
 
 SCENARIOS = {
     "disk_full": disk_full,
+    "disconnect_mid_message": disconnect_mid_message,
+    "md_gap": md_gap,
+    "lp_restart_reset": lp_restart_reset,
+    "md_flood_slow_consumer": md_flood_slow_consumer,
+    "heartbeat_drop": heartbeat_drop,
+    "duplicates": duplicates,
     "normal_flow": normal_flow,
     "disconnect_mid_order": disconnect_mid_order,
     "rapid_orders": rapid_orders,

@@ -46,6 +46,9 @@
 // the gap, sends a ResendRequest, and the trader's session answers with a
 // SequenceReset-GapFill; trading carries on over it with no re-logon.
 //
+// --pause-after-fills K --pause-ms T: once K orders are filled, no order goes
+// out for T ms (an idle, logged-on session: heartbeats and test requests only).
+//
 // --md counts market data instead of trading: snapshots (35=W) and
 // incrementals (35=X), checking that RptSeq(83) goes up by exactly one per
 // incremental (duplicates, gaps and reversals are counted; a drop back to 1
@@ -80,6 +83,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -149,6 +153,8 @@ struct options {
   bool md = false;
   std::uint64_t md_expect = 0;
   int slow_consumer_us = 0;
+  int pause_after_fills = 0;  // 0: never
+  int pause_ms = 0;
 };
 
 // One applied ExecutionReport, for the report.
@@ -234,6 +240,8 @@ struct trader_app {
   std::uint64_t disconnects = 0;
   std::vector<std::string> disconnect_reasons;
   std::int64_t active_since_ns = 0;  // monotonic; 0 while not logged on
+  bool paused_once = false;
+  std::int64_t pause_until_ns = 0;  // monotonic; no new orders before it
   bool gap_forced = false;
   bool gap_reported = false;
   engine::session_stats gap_baseline{};
@@ -324,6 +332,17 @@ struct trader_app {
   // Sends orders while the window has room.
   void pump() noexcept {
     if (opt.md || state != run_state::running || !logged_on()) return;
+    if (opt.pause_after_fills > 0 && !paused_once && filled >= opt.pause_after_fills) {
+      paused_once = true;
+      pause_until_ns = clock_ns(CLOCK_MONOTONIC) + static_cast<std::int64_t>(opt.pause_ms) * 1'000'000;
+      print_event("pausing orders for " + std::to_string(opt.pause_ms) + " ms after " + std::to_string(filled) +
+                  " fills (the session stays logged on, idle)");
+    }
+    if (pause_until_ns != 0) {
+      if (clock_ns(CLOCK_MONOTONIC) < pause_until_ns) return;
+      pause_until_ns = 0;
+      print_event("pause over: orders resume");
+    }
     while (next_order <= opt.orders && unfilled_sent < opt.window) {
       if (next_order == opt.gap_at && !gap_forced) force_gap();
       if (!send_order(next_order, false)) return;
@@ -567,9 +586,16 @@ struct trader_app {
     }
   }
 
-  // Follows our own journal to learn how full its current segment is.
+  // When the volume has no room for another segment, follows our own journal
+  // to learn how full the current one is. The reader maps segments with
+  // MAP_POPULATE, so it is opened only once the volume is that full.
   void check_journal_volume(std::int64_t now) noexcept {
     if (journal_dir.empty() || state != run_state::running) return;
+    struct statvfs vfs {};
+    if (::statvfs(journal_dir.c_str(), &vfs) != 0) return;
+    const std::uint64_t free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    if (segment_capacity_bytes == 0) segment_capacity_bytes = newest_segment_bytes();
+    if (segment_capacity_bytes == 0 || free_bytes >= segment_capacity_bytes) return;
     if (!own_journal) {
       auto r = store::journal_reader::open(journal_dir);
       if (!r) return;
@@ -581,18 +607,26 @@ struct trader_app {
       segment_capacity_bytes = own_journal->segments()[rec.segment_index - own_journal->segments().front().index]
                                    .header.capacity_bytes;
     }
-    if (segment_capacity_bytes == 0) return;
-    struct statvfs vfs {};
-    if (::statvfs(journal_dir.c_str(), &vfs) != 0) return;
-    const std::uint64_t free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
     const std::uint64_t left = segment_capacity_bytes > segment_used_bytes ? segment_capacity_bytes - segment_used_bytes : 0;
-    if (free_bytes >= segment_capacity_bytes || left >= journal_reserve_bytes) return;
+    if (left >= journal_reserve_bytes) return;
     failure = "journal volume full: " + journal_dir + " has " + std::to_string(free_bytes) +
               " bytes free, less than one journal segment (" + std::to_string(segment_capacity_bytes) +
               " bytes), and the current segment has " + std::to_string(left) + " bytes left";
     print_event("error: " + failure + "; no new orders, waiting for those in flight, then logout");
     state = run_state::draining;
     drain_deadline_ns = now + drain_timeout_ns;
+  }
+  // Size of the highest-numbered segment file (all are preallocated to their capacity); 0 when none.
+  [[nodiscard]] std::uint64_t newest_segment_bytes() const noexcept {
+    std::error_code ec;
+    std::string newest;
+    for (const auto& e : std::filesystem::directory_iterator(journal_dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.ends_with(store::format::segment_suffix) && name > newest) newest = name;
+    }
+    if (newest.empty()) return 0;
+    const std::uintmax_t n = std::filesystem::file_size(std::filesystem::path(journal_dir) / newest, ec);
+    return ec ? 0 : static_cast<std::uint64_t>(n);
   }
   [[nodiscard]] static std::uint64_t format_bytes(const store::record_view& rec) noexcept {
     const std::uint64_t raw = store::format::record_header_bytes + rec.header.payload_bytes;
@@ -828,6 +862,9 @@ int main(int argc, char** argv) {
   cli.add_option("--md-expect", opt.md_expect, "with --md: log out after this many incrementals (0: run to the limit)");
   cli.add_option("--slow-consumer-us", opt.slow_consumer_us, "spend this long on each market-data message")
       ->check(CLI::Range(0, 1'000'000));
+  cli.add_option("--pause-after-fills", opt.pause_after_fills, "once, after this many fills, send nothing for --pause-ms")
+      ->check(CLI::Range(0, 10'000'000));
+  cli.add_option("--pause-ms", opt.pause_ms, "length of that pause")->check(CLI::Range(0, 600'000));
   cli.add_option("--app-log", app_log_file, "append-only application log; read back on start (restart-safe)");
   cli.add_option("--report", report_file, "write a JSON report at exit: counters, ClOrdIDs sent, execution reports");
   cli.add_option("--json", json_file, "also write count and percentiles (us) to this file");
