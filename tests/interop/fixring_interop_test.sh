@@ -148,6 +148,7 @@ if [[ $direction == a ]]; then fr_role=initiator qf_role=acceptor; else fr_role=
   fi
   echo "FileStorePath=$work/qf-store"
   echo "FileLogPath=$work/qf-log"
+  echo "SocketNodelay=Y"
   echo "StartTime=00:00:00"
   echo "EndTime=00:00:00"
   echo "HeartBtInt=30"
@@ -269,6 +270,11 @@ if [[ $direction == a ]]; then
   expect_ge "r3: messages fixring resent" "$(kv "$work/r3.out" '^summary ' messages_resent)" 1
   grep -q '^order 750 possdup=Y$' "$work/qa2.out" || fail "order 750 did not come back to QuickFIX as a PossDup resend"
   wait_line "$work/qa2.out" "^logout $qf_name\$"
+  # Clean Logouts: fixring's (runs 1 and 3) each answered by QuickFIX.
+  for q in qa1 qa2; do
+    expect_eq "$q: Logouts received" "$(grep -c "^logout-message received $qf_name\$" "$work/$q.out")" 1
+    expect_eq "$q: Logouts sent" "$(grep -c "^logout-message sent $qf_name\$" "$work/$q.out")" 1
+  done
   kill -TERM "$qa2"
   wait_rc "$qa2" 0 "QuickFIX acceptor on SIGTERM"
 
@@ -321,6 +327,8 @@ else
   expect_eq "f1: orders answered" "$(kv "$work/f1.out" '^summary ' orders)" 300
   expect_ge "f1: ResendRequests fixring sent" "$(kv "$work/f1.out" '^summary ' resend_requests_sent)" 1
   expect_ge "f1: GapFills fixring sent" "$(kv "$work/f1.out" '^summary ' sequence_resets_sent)" 1
+  expect_eq "f1: QuickFIX's Logout answered" \
+    "$(kv "$work/f1.out" '^summary ' logouts_received)/$(kv "$work/f1.out" '^summary ' logouts_sent)" 1/1
   wait_not_listening "$port"
   start_bg f2 "$fr_peer" --config "$work/fixring.cfg" --crash-after-order 450 --max-seconds 40
   f2=$last_pid
@@ -372,6 +380,13 @@ else
   wait_rc "$f3" 0 "fixring acceptor on SIGTERM"
   expect_eq "f3: logons (QuickFIX runs 2, 3 and 4)" "$(kv "$work/f3.out" '^summary ' logons)" 3
   expect_eq "f3: Logouts completed (QuickFIX runs 2 and 4)" "$(kv "$work/f3.out" '^summary ' logouts_completed)" 2
+  expect_eq "f3: Logouts received" "$(kv "$work/f3.out" '^summary ' logouts_received)" 2
+  expect_eq "f3: Logouts sent" "$(kv "$work/f3.out" '^summary ' logouts_sent)" 2
+  # Clean Logouts: QuickFIX's (runs 1, 2 and 4) each answered by fixring.
+  for q in q1 q2 q4; do
+    expect_eq "$q: Logouts sent" "$(grep -c "^logout-message sent $qf_name\$" "$work/$q.out")" 1
+    expect_eq "$q: Logouts received" "$(grep -c "^logout-message received $qf_name\$" "$work/$q.out")" 1
+  done
 
   # Every order QuickFIX sent was answered exactly once by fixring, and QuickFIX
   # got exactly one New and one Fill for each.

@@ -41,6 +41,7 @@
 //   disconnect SESSION             (a connection lost before any logon)
 //   resend-request sent|received SESSION begin=N end=N
 //   sequence-reset sent|received SESSION new_seq=N gap_fill=Y|N
+//   logout-message sent|received SESSION   (a Logout(5) on the wire, either way)
 //   reject sent|received SESSION ref_seq=N text=...
 //   order ID possdup=Y|N           (echo: an order answered)
 //   report ID status=C possdup=Y|N (orders: an ExecutionReport received)
@@ -204,6 +205,8 @@ class peer_application : public FIX::Application {
     } else if (type == "4") {
       event(std::string("sequence-reset ") + direction + " " + id.toString() + " new_seq=" +
             field_or(message, FIX::FIELD::NewSeqNo, "?") + " gap_fill=" + field_or(message, FIX::FIELD::GapFillFlag, "N"));
+    } else if (type == "5") {
+      event(std::string("logout-message ") + direction + " " + id.toString());
     } else if (type == "3") {
       event(std::string("reject ") + direction + " " + id.toString() + " ref_seq=" + field_or(message, FIX::FIELD::RefSeqNum, "?") +
             " text=" + field_or(message, FIX::FIELD::Text, ""));
