@@ -365,9 +365,11 @@ enum class cls : int {
   // In-session on FZ1, batched, answered before the probe.
   garbage, long_begin_string, bad_body_length, huge_body_length, bad_checksum, body_length_mismatch, missing_soh,
   embedded_nul, unknown_msg_type, unsupported_app_msg, possdup_no_orig_time, possdup_duplicate, seq_too_high,
-  enormous_group, huge_value, oversized, split_random, slow_bytes, valid_order, bad_fields,
+  enormous_group, huge_value, oversized, split_random, slow_bytes, valid_order, bad_fields, admin_missing_field,
+  missing_sending_time,
   // In-session on FZ1, one at a time: they end the session.
-  seq_too_low, wrong_comp_id, wrong_begin_string, sending_time_off, logon_while_logged_on, abrupt_close,
+  seq_too_low, wrong_comp_id, wrong_begin_string, sending_time_off, logon_while_logged_on, orig_time_after_sending,
+  abrupt_close,
   // First message on a fresh connection.
   pre_garbage, pre_unknown_comp_id, pre_wrong_begin_string, pre_not_logon, pre_bad_checksum, pre_duplicate_logon,
   pre_partial_close, pre_oversized, pre_bad_body_length, pre_slow_logon,
@@ -378,8 +380,9 @@ constexpr std::array<const char*, static_cast<std::size_t>(cls::count_)> cls_nam
     "garbage", "long_begin_string", "bad_body_length", "huge_body_length", "bad_checksum", "body_length_mismatch",
     "missing_soh", "embedded_nul", "unknown_msg_type", "unsupported_app_msg", "possdup_no_orig_time",
     "possdup_duplicate", "seq_too_high", "enormous_group", "huge_value", "oversized", "split_random", "slow_bytes",
-    "valid_order", "bad_fields",
+    "valid_order", "bad_fields", "admin_missing_field", "missing_sending_time",
     "seq_too_low", "wrong_comp_id", "wrong_begin_string", "sending_time_off", "logon_while_logged_on",
+    "orig_time_after_sending",
     "abrupt_close",
     "pre_garbage", "pre_unknown_comp_id", "pre_wrong_begin_string", "pre_not_logon", "pre_bad_checksum",
     "pre_duplicate_logon", "pre_partial_close", "pre_oversized", "pre_bad_body_length", "pre_slow_logon"};
@@ -445,6 +448,8 @@ allowed allowed_for(cls c, bool validating) {
       a.exec_reports = true;
       a.must_answer_each_order = true;
       break;
+    case cls::admin_missing_field: a.rejects = {1, 5}; break;
+    case cls::missing_sending_time: a.rejects = {1}; break;
     case cls::bad_fields:
       if (validating) {
         a.rejects = {0, 1, 4, 6, 13};
@@ -680,6 +685,7 @@ class fuzzer {
         {cls::unknown_msg_type, 6}, {cls::unsupported_app_msg, 5}, {cls::possdup_no_orig_time, 5},
         {cls::possdup_duplicate, 5}, {cls::seq_too_high, 6}, {cls::enormous_group, 3}, {cls::huge_value, 2},
         {cls::oversized, 1}, {cls::split_random, 5}, {cls::valid_order, 4}, {cls::bad_fields, 8},
+        {cls::admin_missing_field, 4}, {cls::missing_sending_time, 3}, {cls::orig_time_after_sending, 1},
         {cls::seq_too_low, 1}, {cls::wrong_comp_id, 1}, {cls::wrong_begin_string, 1}, {cls::sending_time_off, 1},
         {cls::logon_while_logged_on, 1}, {cls::abrupt_close, 1},
         {cls::pre_garbage, 1}, {cls::pre_unknown_comp_id, 1}, {cls::pre_wrong_begin_string, 1},
@@ -867,6 +873,21 @@ class fuzzer {
       case cls::split_random: case cls::slow_bytes: case cls::valid_order:
         ++orders;
         return order(seq);
+      case cls::admin_missing_field: {
+        const std::string h0 = header("1", seq, "FZ1", o_.acceptor_id);
+        switch (r_.below(5)) {
+          case 0: return frame_fix("FIX.4.4", h0);                                          // TestRequest, no 112
+          case 1: return frame_fix("FIX.4.4", header("2", seq, "FZ1", o_.acceptor_id) + "16=0\x01");  // no 7
+          case 2: return frame_fix("FIX.4.4", header("2", seq, "FZ1", o_.acceptor_id) + "7=1\x01");   // no 16
+          case 3: return frame_fix("FIX.4.4", header("4", seq, "FZ1", o_.acceptor_id) + "123=Y\x01");  // no 36
+          default:  // Reset to below the expected number
+            return frame_fix("FIX.4.4", header("4", seq, "FZ1", o_.acceptor_id) + "36=" + std::to_string(seq - 1) + "\x01");
+        }
+      }
+      case cls::missing_sending_time:
+        return frame_fix("FIX.4.4", "35=D\x01" "34=" + std::to_string(seq) + "\x01" "49=FZ1\x01" "56=" + o_.acceptor_id +
+                                        "\x01" "11=S" + std::to_string(seq) + soh("|21=1|38=100|40=2|44=10.5|54=1|55=IBM|60=") +
+                                        utc_now() + "\x01");
       case cls::bad_fields: {
         std::string b = header("D", seq, "FZ1", o_.acceptor_id);
         const std::string rest = order_body(seq, "B" + std::to_string(seq)).substr(b.size());
@@ -1047,6 +1068,13 @@ class fuzzer {
       case cls::seq_too_low: wire += order(seq - 1 - r_.below(seq - 1)); break;
       case cls::wrong_comp_id: wire += frame_fix("FIX.4.4", header("0", seq, "EVIL", o_.acceptor_id)); break;
       case cls::wrong_begin_string: wire += frame_fix(r_.below(2) ? "FIX.4.2" : "FIXT.1.1", header("0", seq, "FZ1", o_.acceptor_id)); break;
+      case cls::orig_time_after_sending: {
+        // PossDupFlag=Y at the expected number, OrigSendingTime an hour after SendingTime.
+        const std::string h = header("D", seq, "FZ1", o_.acceptor_id);
+        wire += frame_fix("FIX.4.4", h + "43=Y\x01" "122=" + utc_now(3600) + "\x01" +
+                                         order_body(seq, "R" + std::to_string(seq)).substr(h.size()));
+        break;
+      }
       case cls::sending_time_off:
         wire += frame_fix("FIX.4.4", header("0", seq, "FZ1", o_.acceptor_id,
                                             r_.below(2) ? "20010101-00:00:00.000" : utc_now(3600)));
@@ -1086,7 +1114,7 @@ class fuzzer {
       if (a.type == "3") {
         ++tl.rejects[a.reject_reason];
         const bool ok = (c == cls::wrong_comp_id && a.reject_reason == 9) ||
-                        (c == cls::sending_time_off && a.reject_reason == 10);
+                        ((c == cls::sending_time_off || c == cls::orig_time_after_sending) && a.reject_reason == 10);
         if (!ok) { ++tl.violations; note_violation(c, "Reject " + reject_key(a.reject_reason)); }
       } else if (a.type == "5") {
         ++tl.logouts[a.text.rfind("MsgSeqNum too low", 0) == 0 ? "MsgSeqNum too low, expecting N but received M" : a.text];
