@@ -15,12 +15,15 @@
 #   4. the same crash and restart of the QuickFIX side;
 #   5. fixjournal verify, stats and dump over fixring's journal, checked
 #      against what both peers printed.
-# Usage: fixring_interop_test.sh a|b BEGINSTRING QF_PEER FIXRING_PEER FIXJOURNAL
+# Both sides validate what they receive against a dictionary: fixring its
+# built-in one; QuickFIX the QuickFIX-format FIXnn.xml in QF_SPEC_DIR when that
+# is given (../shared/conformance/spec), else nothing. No Reject may be sent.
+# Usage: fixring_interop_test.sh a|b BEGINSTRING QF_PEER FIXRING_PEER FIXJOURNAL [QF_SPEC_DIR]
 # INTEROP_KEEP_WORK=1 keeps the work directory (journal, QuickFIX store and
 # message log, every program's output) for a look afterwards.
 set -euo pipefail
 
-direction=$1 begin=$2 qf_peer=$3 fr_peer=$4 fixjournal=$5
+direction=$1 begin=$2 qf_peer=$3 fr_peer=$4 fixjournal=$5 qf_spec_dir=${6:-}
 [[ $direction == a || $direction == b ]] || { echo "direction must be a or b" >&2; exit 2; }
 work=$(mktemp -d /tmp/fixring-interop-XXXXXX)
 pids=()
@@ -130,7 +133,7 @@ if [[ $direction == a ]]; then fr_role=initiator qf_role=acceptor; else fr_role=
   fi
   echo "HeartBtInt=30"
   echo "FileStorePath=$work/fixring-journal"
-  echo "UseDataDictionary=N"
+  echo "UseDataDictionary=Y"
   echo "[SESSION]"
   echo "BeginString=$begin"
   echo "SenderCompID=FIXRING"
@@ -152,7 +155,12 @@ if [[ $direction == a ]]; then fr_role=initiator qf_role=acceptor; else fr_role=
   echo "StartTime=00:00:00"
   echo "EndTime=00:00:00"
   echo "HeartBtInt=30"
-  echo "UseDataDictionary=N"
+  if [[ -n $qf_spec_dir ]]; then
+    echo "UseDataDictionary=Y"
+    echo "DataDictionary=$qf_spec_dir/${begin//./}.xml"
+  else
+    echo "UseDataDictionary=N"
+  fi
   echo "[SESSION]"
   echo "BeginString=$begin"
   echo "SenderCompID=QFPEER"

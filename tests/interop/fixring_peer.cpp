@@ -338,6 +338,10 @@ void print_summary(peer_app& app) {
   kv("gaps_detected", s.gaps_detected);
   kv("rejects_sent", s.rejects_sent);
   kv("rejects_received", s.rejects_received);
+  kv("heartbeats_sent", s.heartbeats_sent);
+  kv("heartbeats_received", s.heartbeats_received);
+  kv("test_requests_sent", s.test_requests_sent);
+  kv("test_requests_received", s.test_requests_received);
   kv("logouts_sent", s.logouts_sent);
   kv("logouts_received", s.logouts_received);
   line(out);
