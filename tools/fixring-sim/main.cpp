@@ -34,11 +34,14 @@
 //   --disconnect-mid-message-after N  on each connection, after N application
 //                           messages the next one is journaled but only its first
 //                           half written, then the connection closed without Logout
-//   --restart-reset         at start-up, every journal's sequence numbers go back
-//                           to 1, and the first Logon carries 141=Y (initiator: its
-//                           Logon; acceptor: its answer when the peer asked for a
-//                           reset, otherwise an in-session reset Logon 141=Y sent
-//                           right after the first logon)
+//   --restart-reset         sequence numbers back to 1 with ResetSeqNumFlag 141=Y:
+//                           an initiator session resets its journal at start-up
+//                           and its first Logon carries 141=Y; an acceptor
+//                           session answers the first Logon with 141=Y when the
+//                           peer asked for a reset, and otherwise answers it in
+//                           sequence (an answer at 1 would be "too low" for the
+//                           peer) and then sends an in-session reset, a Logon
+//                           141=Y at MsgSeqNum 1 that the peer answers in kind
 //   --duplicate-every N     after every N application messages, the last one is
 //                           sent again: same MsgSeqNum, 43=Y, 122=original time
 //   --flood N               after logon, N MarketDataIncrementalRefresh per
@@ -550,7 +553,14 @@ int run(const engine::config::settings& settings, int max_seconds, const sim::lp
   app.eng = &eng;
   for (std::size_t i = 0; i < eng.session_count(); ++i) {
     const auto h = static_cast<engine::session_handle>(i);
-    if (lp.restart_reset) {
+    if (lp.restart_reset && eng.session_core(h).config().role == engine::session_role::acceptor) {
+      // An acceptor's Logon answer carries 141=Y only when the peer's Logon
+      // did, and an answer at MsgSeqNum 1 to a peer expecting more is "too
+      // low" (the peer must log out). So the reset comes right after the
+      // first logon, as an in-session reset the peer answers (lp_tick).
+      std::printf("fault: %s will reset its sequence numbers (Logon 141=Y at MsgSeqNum 1) at the first logon\n",
+                  eng.session_name(h).c_str());
+    } else if (lp.restart_reset) {
       auto& core = eng.session_core(h);
       const std::uint64_t out = core.next_outbound_seq(), in = core.next_inbound_seq();
       if (core.reset_sequence_numbers(eng.wall_now_ns()) != engine::send_result::sent) {
