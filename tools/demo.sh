@@ -4,13 +4,18 @@
 # On a Debian machine it installs whatever package is missing (tools/deps.sh),
 # builds the three programs it needs in the release tree build/, then on
 # 127.0.0.1 starts fixring-sim --app fill as the exchange (acceptor) and
-# fixring-trader as the strategy (initiator), which trades orders closed-loop,
-# forces a sequence gap half way and shows its recovery, logs out, and prints
-# the round-trip latency percentiles. The simulator is then stopped with
+# fixring-trader as the strategy (initiator), which logs on and trades orders
+# closed-loop. Half way the trader forces a sequence gap inside the session:
+# it skips 5 outbound MsgSeqNums (session core skip_outbound_sequence), the
+# exchange sees the next order's MsgSeqNum too high and sends a ResendRequest,
+# the trader's session answers with a SequenceReset-GapFill, and the queued
+# order goes through, all without a re-logon. Then the trader logs out and
+# prints the round-trip latency percentiles. The simulator is stopped with
 # SIGTERM (it logs out cleanly) and both journals are listed and verified.
 #
 # Settings, logs and journals of each run stay in build/demo/<UTC timestamp>/.
-# Environment: DEMO_ORDERS (default 20000), DEMO_GAP_AT (default half of it).
+# Environment: DEMO_ORDERS (default 20000), DEMO_GAP_AT (default half of it),
+# DEMO_BUILD_DIR (default build: the release tree to build and run from).
 # Exit status: 0 when every step worked; non-zero, with the reason, otherwise.
 set -euo pipefail
 
@@ -18,7 +23,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 orders=${DEMO_ORDERS:-20000}
 gap_at=${DEMO_GAP_AT:-$((orders / 2))}
-build=build
+build=${DEMO_BUILD_DIR:-build}
 
 step() { printf '\n== %s\n' "$*"; }
 die() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
@@ -124,7 +129,7 @@ done
 grep -q configured "$run/exchange.log" || { cat "$run/exchange.log" >&2; die "fixring-sim did not start within 10 s"; }
 sed 's/^/  exchange | /' "$run/exchange.log"
 
-step "trader: fixring-trader --orders $orders --gap-at $gap_at (initiator)"
+step "trader: fixring-trader --orders $orders --gap-at $gap_at (initiator): logon, traffic, a forced gap at order $gap_at and its recovery, logout"
 set +e
 timeout 70 "${pin_trader[@]}" "$trader" --config "$run/trader.cfg" --orders "$orders" --gap-at "$gap_at" \
   --json "$run/latency.json" --max-seconds 50 2>&1 | tee "$run/trader.log" | sed 's/^/  trader   | /'
@@ -144,6 +149,12 @@ set -e
 sim_pid=
 tail -n +"$((lines_before + 1))" "$run/exchange.log" | sed 's/^/  exchange | /'
 ((sim_status == 0)) || die "fixring-sim exited with status $sim_status (log: $run/exchange.log)"
+
+step "the gap and its recovery, from both sides"
+grep -E 'forced gap|resend request|gap fill|gap recovered' "$run/trader.log" | sed 's/^/  trader   | /' || true
+grep -E 'resend request|sequence reset|gap detected' "$run/exchange.log" | sed 's/^/  exchange | /' || true
+grep -q 'gap recovered' "$run/trader.log" || die "the forced gap was not recovered by ResendRequest + GapFill (log: $run/trader.log)"
+"$fixjournal" dump --type 2 --type 4 "$run/journals/trader" | sed 's/^/  trader journal | /' || true
 
 step "the exchange's view of the session lifecycle (from its log)"
 grep -E 'logon|logout|resend|sequence reset|gap' "$run/exchange.log" | sed 's/^/  exchange | /' || true
