@@ -334,6 +334,8 @@ TEST_CASE("bad values are errors naming file, line and key", "[settings][errors]
       {"FixringReconnectInitialMs=-1", "FixringReconnectInitialMs", config_errc::bad_value},
       {"FixringMaxMessageBytes=10", "FixringMaxMessageBytes", config_errc::bad_value},
       {"FixringMaxQueuedMessages=0", "FixringMaxQueuedMessages", config_errc::bad_value},
+      {"FixringMaxQueuedBytes=100", "FixringMaxQueuedBytes", config_errc::bad_value},
+      {"FixringQueueFull=grow", "FixringQueueFull", config_errc::bad_value},
       {"FixringTestReqId=", "FixringTestReqId", config_errc::bad_value},
       {"FixringResendChunk=-2", "FixringResendChunk", config_errc::bad_value},
       {"FixringTestRequestThresholdPct=100", "FixringTestRequestThresholdPct", config_errc::bad_value},
@@ -787,6 +789,8 @@ TEST_CASE("every documented key can be set in a valid file", "[settings][keys]")
       {"FixringMaxMessageBytes", "4096"}, {"FixringMaxQueuedMessages", "10"},
       {"FixringTestReqId", "T"}, {"FixringResendChunk", "100"},
       {"FixringTestRequestThresholdPct", "130"}, {"FixringDisconnectThresholdPct", "260"},
+      {"FixringMaxQueuedBytes", "4096"}, {"FixringQueueFull", "logout"},
+      {"FixringMaxPendingConnections", "8"}, {"FixringPendingTimeoutMs", "500"},
   };
   std::string defaults = "[DEFAULT]\n";
   std::string session = "[SESSION]\n";
@@ -936,4 +940,28 @@ TEST_CASE("the example acceptor file parses into two weekly sessions", "[setting
     CHECK(s.reconnect == backoff_policy::from_reconnect_interval(5));
   }
   CHECK(r.value().sessions[1].default_appl_ver_id == appl_ver_id::fix50sp2);
+}
+
+TEST_CASE("memory-limit keys land in their fields with documented defaults", "[settings][values]") {
+  const settings d = parse_ok(with_line(""));
+  CHECK(d.sessions[0].max_queued_messages == 10'000);
+  CHECK(d.sessions[0].max_queued_bytes == 1u << 20);
+  CHECK_FALSE(d.sessions[0].queue_full_logout);
+  CHECK_FALSE(d.reactor.max_pending_connections.has_value());
+  CHECK_FALSE(d.reactor.pending_timeout_ms.has_value());
+  const settings s = parse_ok(
+      "[DEFAULT]\nFixringMaxPendingConnections=5\nFixringPendingTimeoutMs=250\n" +
+      with_line("FixringMaxQueuedBytes=65536\nFixringQueueFull=logout").substr(std::string_view("[DEFAULT]\n").size()));
+  CHECK(s.sessions[0].max_queued_bytes == 65536);
+  CHECK(s.sessions[0].queue_full_logout);
+  CHECK(s.reactor.max_pending_connections == 5u);
+  CHECK(s.reactor.pending_timeout_ms == 250);
+}
+
+TEST_CASE("pending-connection keys are [DEFAULT]-only and range-checked", "[settings][values]") {
+  CHECK_THAT(parse_error(with_line("FixringMaxPendingConnections=4")).message, Catch::Contains("[DEFAULT]"));
+  CHECK_THAT(parse_error("[DEFAULT]\nFixringMaxPendingConnections=0\n").message,
+             Catch::Contains("FixringMaxPendingConnections"));
+  CHECK_THAT(parse_error("[DEFAULT]\nFixringPendingTimeoutMs=0\n").message,
+             Catch::Contains("FixringPendingTimeoutMs"));
 }

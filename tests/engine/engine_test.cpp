@@ -845,3 +845,37 @@ TEST_CASE("the acceptor journals each ExecutionReport later than the order that 
     CHECK(ns < 10'000'000'000);
   }
 }
+
+TEST_CASE("FixringMaxPendingConnections and FixringPendingTimeoutMs from the settings file bound pending connections",
+          "[engine][limits]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  fill_app app;
+  auto r = fill_engine::create(
+      parse(acceptor_settings(port, dir.path / "acceptor", "FixringMaxPendingConnections=1\nFixringPendingTimeoutMs=300")),
+      app);
+  REQUIRE(r.has_value());
+  auto& eng = *r.value();
+  app.eng = &eng;
+  std::thread reactor([&] { (void)eng.run(); });
+  bool second_refused = false, first_timed_out = false;
+  std::chrono::steady_clock::duration first_waited{};
+  {
+    raw_client first(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // accepted and pending
+    const auto start = std::chrono::steady_clock::now();
+    {
+      raw_client second(port);
+      second_refused = second.closed_silently();
+    }
+    first_timed_out = first.closed_silently();
+    first_waited = std::chrono::steady_clock::now() - start;
+  }
+  eng.stop();
+  reactor.join();
+  CHECK(second_refused);
+  CHECK(first_timed_out);
+  CHECK(first_waited < std::chrono::seconds(3));  // not the 10 s default
+  CHECK(eng.stats().connections_refused >= 1);
+  CHECK(eng.stats().pending_timeouts == 1);
+}

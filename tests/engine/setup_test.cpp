@@ -37,3 +37,32 @@ TEST_CASE("SendRedundantResendRequests reaches the session", "[engine][setup]") 
   CHECK_FALSE(engine::make_session_config(one_session("")).send_redundant_resend_requests);
   CHECK(engine::make_session_config(one_session("SendRedundantResendRequests=Y")).send_redundant_resend_requests);
 }
+
+TEST_CASE("gap-queue limits and policy reach the session", "[engine][setup]") {
+  const engine::session_config d = engine::make_session_config(one_session(""));
+  CHECK(d.queue_capacity_messages == 10'000);
+  CHECK(d.queue_capacity_bytes == 1u << 20);
+  CHECK(d.queue_policy == engine::queue_full_policy::drop);
+  const engine::session_config c = engine::make_session_config(
+      one_session("FixringMaxQueuedMessages=5\nFixringMaxQueuedBytes=4096\nFixringQueueFull=logout"));
+  CHECK(c.queue_capacity_messages == 5);
+  CHECK(c.queue_capacity_bytes == 4096);
+  CHECK(c.queue_policy == engine::queue_full_policy::disconnect);
+}
+
+TEST_CASE("FixringMaxMessageBytes bounds inbound frames and outbound messages", "[engine][setup]") {
+  const engine::session_config c = engine::make_session_config(one_session("FixringMaxMessageBytes=4096"));
+  CHECK(c.frame_limits.max_message_bytes == 4096);
+  CHECK(c.max_message_bytes == 4096);
+}
+
+TEST_CASE("SSLProtocol and SSLCipherSuite reach the TLS context settings", "[engine][setup]") {
+  const engine::reactor::tls_config d = engine::make_tls_config(one_session("SSLEnable=Y\nServerCertificateFile=s.pem"));
+  CHECK(d.versions == (engine::reactor::tls_version_1_2 | engine::reactor::tls_version_1_3));
+  CHECK(d.cipher_list.empty());
+  CHECK(d.cert_file == "s.pem");
+  const engine::reactor::tls_config c = engine::make_tls_config(one_session(
+      "SSLEnable=Y\nServerCertificateFile=s.pem\nSSLProtocol=TLSv1_3\nSSLCipherSuite=ECDHE-ECDSA-AES128-GCM-SHA256"));
+  CHECK(c.versions == engine::reactor::tls_version_1_3);
+  CHECK(c.cipher_list == "ECDHE-ECDSA-AES128-GCM-SHA256");
+}

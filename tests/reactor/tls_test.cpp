@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <filesystem>
 
 using namespace fixring::test::reactor;
@@ -291,4 +294,106 @@ TEST_CASE("a TLS server context without a certificate is refused with a message"
   tls_config client;  // verify_peer on by default, and no CA given
   CHECK_FALSE(tls_context::create(tls_role::client, client, err));
   CHECK(err.message.find("ca_file") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- SSLProtocol / SSLCipherSuite
+
+namespace {
+struct handshake_result {
+  bool ok = false;
+  std::string version;
+  std::string cipher;
+};
+
+// Handshakes a client and a server SSL made from the two contexts, in memory
+// (two BIO pairs), and reports what they agreed on.
+handshake_result handshake(const tls_context& client, const tls_context& server) {
+  SSL* c = SSL_new(client.native());
+  SSL* s = SSL_new(server.native());
+  BIO *c_io = nullptr, *s_io = nullptr;
+  REQUIRE(BIO_new_bio_pair(&c_io, 0, &s_io, 0) == 1);
+  SSL_set_bio(c, c_io, c_io);
+  SSL_set_bio(s, s_io, s_io);
+  SSL_set_connect_state(c);
+  SSL_set_accept_state(s);
+  SSL_set_tlsext_host_name(c, "localhost");
+  handshake_result r;
+  for (int i = 0; i < 20; ++i) {
+    const int a = SSL_do_handshake(c);
+    const int b = SSL_do_handshake(s);
+    if (a == 1 && b == 1) {
+      r.ok = true;
+      break;
+    }
+    const int ea = SSL_get_error(c, a), eb = SSL_get_error(s, b);
+    if ((a != 1 && ea != SSL_ERROR_WANT_READ && ea != SSL_ERROR_WANT_WRITE) ||
+        (b != 1 && eb != SSL_ERROR_WANT_READ && eb != SSL_ERROR_WANT_WRITE))
+      break;
+  }
+  if (r.ok) {
+    r.version = SSL_get_version(c);
+    r.cipher = SSL_get_cipher_name(c);
+  }
+  ERR_clear_error();
+  SSL_free(c);
+  SSL_free(s);
+  return r;
+}
+
+std::unique_ptr<tls_context> server_with(std::uint8_t versions, const std::string& ciphers = {}) {
+  const pki& k = test_pki();
+  tls_config cfg;
+  cfg.cert_file = k.server_cert;
+  cfg.key_file = k.server_key;
+  cfg.versions = versions;
+  cfg.cipher_list = ciphers;
+  return make_ctx(tls_role::server, cfg);
+}
+
+std::unique_ptr<tls_context> client_with(std::uint8_t versions, const std::string& ciphers = {}) {
+  tls_config cfg;
+  cfg.ca_file = test_pki().ca;
+  cfg.server_name = "localhost";
+  cfg.versions = versions;
+  cfg.cipher_list = ciphers;
+  return make_ctx(tls_role::client, cfg);
+}
+}  // namespace
+
+TEST_CASE("SSLProtocol: the default negotiates TLS 1.3; restricted to TLS 1.2 both sides use it", "[tls]") {
+  using namespace fixring::engine::reactor;
+  const std::uint8_t both = tls_version_1_2 | tls_version_1_3;
+  CHECK(handshake(*client_with(both), *server_with(both)).version == "TLSv1.3");
+  const handshake_result r = handshake(*client_with(both), *server_with(tls_version_1_2));
+  CHECK(r.ok);
+  CHECK(r.version == "TLSv1.2");
+}
+
+TEST_CASE("SSLProtocol: a server on TLS 1.3 only refuses a TLS 1.2-only client", "[tls]") {
+  using namespace fixring::engine::reactor;
+  CHECK_FALSE(handshake(*client_with(tls_version_1_2), *server_with(tls_version_1_3)).ok);
+  CHECK(handshake(*client_with(tls_version_1_3), *server_with(tls_version_1_3)).ok);
+}
+
+TEST_CASE("SSLCipherSuite restricts the TLS 1.2 ciphers", "[tls]") {
+  using namespace fixring::engine::reactor;
+  const std::string aes128 = "ECDHE-ECDSA-AES128-GCM-SHA256", aes256 = "ECDHE-ECDSA-AES256-GCM-SHA384";
+  const handshake_result r = handshake(*client_with(tls_version_1_2), *server_with(tls_version_1_2, aes256));
+  CHECK(r.ok);
+  CHECK(r.cipher == aes256);
+  CHECK_FALSE(handshake(*client_with(tls_version_1_2, aes128), *server_with(tls_version_1_2, aes256)).ok);
+}
+
+TEST_CASE("a context with no protocol version or an unknown cipher list is refused with a message", "[tls]") {
+  tls_config cfg;
+  cfg.cert_file = test_pki().server_cert;
+  cfg.key_file = test_pki().server_key;
+  tls_setup_error err;
+  cfg.versions = 0;
+  CHECK(tls_context::create(tls_role::server, cfg, err) == nullptr);
+  CHECK(err.message.find("no TLS protocol version") != std::string::npos);
+  cfg.versions = fixring::engine::reactor::tls_version_1_2;
+  cfg.cipher_list = "NO-SUCH-CIPHER";
+  CHECK(tls_context::create(tls_role::server, cfg, err) == nullptr);
+  CHECK(err.message.find("cipher list \"NO-SUCH-CIPHER\"") != std::string::npos);
 }

@@ -5,7 +5,9 @@
 #include "session_harness.hpp"
 
 using namespace fixring::test;
+using fixring::engine::session_error;
 using fixring::engine::session_role;
+using fixring::engine::session_status;
 namespace codec = fixring::codec;
 
 namespace {
@@ -83,4 +85,53 @@ TEST_CASE("FIX.4.1 sends whole seconds whatever TimestampPrecision says") {
   h.receive("1", 2, "112=X|");
   REQUIRE(h.sink.sent.size() == 1);
   CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00|") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- memory limits
+
+TEST_CASE("FixringMaxQueuedBytes: a message that does not fit the gap queue is dropped and asked for again") {
+  harness<> h;
+  h.cfg.queue_capacity_bytes = 200;  // two heartbeats of about 80 bytes
+  h.make();
+  h.given_logged_on(10);
+  for (int seq = 3; seq <= 6; ++seq) h.receive("0", seq);
+  CHECK(h.s->queued_messages() == 2);
+  CHECK(h.s->queued_bytes() <= 200);
+  CHECK(h.s->stats().queue_overflows == 2);
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=2|34=2|49=ISLD|52=@|56=TW44|7=2|16=0|"));
+  h.receive("0", 2);  // fills the gap: 3 and 4 are delivered from the queue
+  CHECK(h.s->next_inbound_seq() == 5);
+  CHECK(h.s->gap_open());  // 5 and 6 were dropped
+  h.clear();
+  h.advance(10 * sec);  // unanswered for a heartbeat interval: asked for again
+  REQUIRE_FALSE(h.sent().empty());
+  CHECK(h.sent()[0] == E("35=2|34=3|49=ISLD|52=@|56=TW44|7=5|16=0|"));
+}
+
+TEST_CASE("FixringQueueFull=logout: a full gap queue logs out") {
+  harness<> h;
+  h.cfg.queue_capacity_bytes = 200;
+  h.cfg.queue_policy = fixring::engine::queue_full_policy::disconnect;
+  h.make();
+  h.given_logged_on();
+  for (int seq = 3; seq <= 5; ++seq) h.receive("0", seq);
+  CHECK(h.s->status() == session_status::logging_out);
+  CHECK(h.s->last_error() == session_error::queue_overflow);
+  CHECK(h.last_sent() == E("35=5|34=3|49=ISLD|52=@|56=TW44|58=Inbound queue full|"));
+}
+
+TEST_CASE("FixringMaxMessageBytes: a longer inbound message is discarded and the next one is read") {
+  harness<> h;
+  h.cfg.frame_limits.max_message_bytes = 256;
+  h.make();
+  h.given_logged_on();
+  h.receive("D", 2, "11=" + std::string(300, 'x') + "|");
+  CHECK(h.s->stats().garbled_discarded == 1);
+  CHECK(h.handler.app.empty());
+  CHECK(h.s->next_inbound_seq() == 2);
+  CHECK(h.s->status() == session_status::active);
+  h.receive("D", 2, "11=short|");
+  CHECK(h.handler.app.size() == 1);
+  CHECK(h.s->next_inbound_seq() == 3);
 }

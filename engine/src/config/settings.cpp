@@ -589,6 +589,28 @@ std::string apply(builder& b, const raw_entry& e) {
     case setting_key::fixring_disconnect_threshold_pct:
       integer(102, 2000, s.disconnect_threshold_pct);
       break;
+    case setting_key::fixring_max_queued_bytes: integer(1024, 2'147'483'647, s.max_queued_bytes); break;
+    case setting_key::fixring_queue_full:
+      if (v == "drop") {
+        s.queue_full_logout = false;
+      } else if (v == "logout") {
+        s.queue_full_logout = true;
+      } else {
+        err = "expected drop or logout, got " + in_quotes(v);
+      }
+      break;
+    case setting_key::fixring_max_pending_connections: {
+      std::uint32_t p = 0;
+      integer(1, 65'535, p);
+      if (err.empty()) b.reactor.max_pending_connections = p;
+      break;
+    }
+    case setting_key::fixring_pending_timeout_ms: {
+      std::int64_t ms = 0;
+      integer(1, 3'600'000, ms);
+      if (err.empty()) b.reactor.pending_timeout_ms = ms;
+      break;
+    }
     case setting_key::count_: err = "internal: not a key"; break;
   }
   if (err.empty()) b.seen[static_cast<std::size_t>(e.info->key)] = &e;

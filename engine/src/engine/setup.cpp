@@ -81,8 +81,31 @@ session_config make_session_config(const config::session_settings& s) {
                                                               : codec::time_precision::s;
   c.max_message_bytes = s.max_message_bytes;
   c.queue_capacity_messages = s.max_queued_messages;
+  c.queue_capacity_bytes = s.max_queued_bytes;
+  c.queue_policy = s.queue_full_logout ? queue_full_policy::disconnect : queue_full_policy::drop;
   c.frame_limits.max_message_bytes = s.max_message_bytes;
   return c;
+}
+
+reactor::tls_config make_tls_config(const config::session_settings& s) {
+  reactor::tls_config tc;
+  tc.ca_file = s.tls.certificate_authorities_file;
+  tc.versions = 0;
+  if (s.tls.protocols & config::tls_v1_0) tc.versions |= reactor::tls_version_1_0;
+  if (s.tls.protocols & config::tls_v1_1) tc.versions |= reactor::tls_version_1_1;
+  if (s.tls.protocols & config::tls_v1_2) tc.versions |= reactor::tls_version_1_2;
+  if (s.tls.protocols & config::tls_v1_3) tc.versions |= reactor::tls_version_1_3;
+  tc.cipher_list = s.tls.cipher_suite;
+  if (s.connection == config::connection_type::initiator) {
+    tc.cert_file = s.tls.client_certificate_file;
+    tc.key_file = s.tls.client_certificate_key_file.empty() ? tc.cert_file : s.tls.client_certificate_key_file;
+    tc.verify_peer = (s.tls.verify_level & 1u) != 0;
+  } else {
+    tc.cert_file = s.tls.server_certificate_file;
+    tc.key_file = s.tls.server_certificate_key_file.empty() ? tc.cert_file : s.tls.server_certificate_key_file;
+    tc.require_client_certificate = (s.tls.verify_level & 2u) != 0;
+  }
+  return tc;
 }
 
 std::string journal_directory(const config::session_settings& s, std::string_view default_store_dir) {

@@ -32,7 +32,38 @@ std::unique_ptr<tls_context> tls_context::create(tls_role role, const tls_config
     SSL_CTX_free(ctx);
     return std::unique_ptr<tls_context>{};
   };
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // SSLProtocol: bound the negotiation by the lowest and highest enabled
+  // version, and switch off any disabled one in between.
+  {
+    constexpr struct {
+      std::uint8_t bit;
+      int version;
+      unsigned long no_option;
+    } versions[] = {{tls_version_1_0, TLS1_VERSION, SSL_OP_NO_TLSv1},
+                    {tls_version_1_1, TLS1_1_VERSION, SSL_OP_NO_TLSv1_1},
+                    {tls_version_1_2, TLS1_2_VERSION, SSL_OP_NO_TLSv1_2},
+                    {tls_version_1_3, TLS1_3_VERSION, SSL_OP_NO_TLSv1_3}};
+    int lowest = 0, highest = 0;
+    for (const auto& v : versions) {
+      if ((cfg.versions & v.bit) == 0) continue;
+      if (lowest == 0) lowest = v.version;
+      highest = v.version;
+    }
+    if (lowest == 0) {
+      err.message = "no TLS protocol version enabled";
+      SSL_CTX_free(ctx);
+      return nullptr;
+    }
+    if (SSL_CTX_set_min_proto_version(ctx, lowest) != 1 || SSL_CTX_set_max_proto_version(ctx, highest) != 1) {
+      return fail("protocol versions");
+    }
+    for (const auto& v : versions) {
+      if ((cfg.versions & v.bit) == 0 && v.version > lowest && v.version < highest) SSL_CTX_set_options(ctx, v.no_option);
+    }
+  }
+  if (!cfg.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx, cfg.cipher_list.c_str()) != 1) {
+    return fail("cipher list \"" + cfg.cipher_list + "\"");
+  }
   // Partial writes would split a FIX message across calls; the reactor always
   // drains the write BIO, so a whole-buffer write is the simpler contract.
   SSL_CTX_clear_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);

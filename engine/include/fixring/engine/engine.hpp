@@ -111,8 +111,10 @@ concept engine_app = requires(A& a, session_handle h, const codec::message& m, s
 
 struct engine_options {
   std::int64_t tick_ns = 1'000'000;            // period of the session/schedule timer
-  std::uint32_t max_pending_connections = 64;  // accepted, first message not yet routed
-  std::int64_t pending_timeout_ms = 10'000;    // first message must arrive within this
+  // Accepted, first message not yet routed, and the time that message has;
+  // FixringMaxPendingConnections / FixringPendingTimeoutMs override these.
+  std::uint32_t max_pending_connections = 64;
+  std::int64_t pending_timeout_ms = 10'000;
   std::string default_store_dir = "store";     // for sessions without FileStorePath
   std::uint64_t journal_index_capacity = std::uint64_t{1} << 22;  // outbound MsgSeqNums indexed per epoch
   // The reactor allocates (and zeroes) max_connections x (send_queue_bytes +
@@ -422,6 +424,8 @@ class engine {
     for (const auto& s : settings.sessions) largest = std::max(largest, s.max_message_bytes);
     rc.recv_carry_bytes = std::max<std::uint32_t>(rc.recv_carry_bytes, largest * 2);
     cpu_ = settings.reactor.cpu;
+    if (settings.reactor.max_pending_connections) opts_.max_pending_connections = *settings.reactor.max_pending_connections;
+    if (settings.reactor.pending_timeout_ms) opts_.pending_timeout_ms = *settings.reactor.pending_timeout_ms;
     reactor::setup_error rerr;
     reactor_ = reactor_t::create(rc, io_, rerr);
     if (!reactor_) return config::config_error{config::config_errc::io_error, "reactor: " + rerr.message};
@@ -450,23 +454,14 @@ class engine {
       sl.window_start_ns = read_window_start(sl.journal_dir);
       const reactor::tls_context* tls = nullptr;
       if (s.tls.enabled) {
-        reactor::tls_config tc;
-        tc.ca_file = s.tls.certificate_authorities_file;
-        if (sl.initiator) {
-          tc.cert_file = s.tls.client_certificate_file;
-          tc.key_file = s.tls.client_certificate_key_file.empty() ? tc.cert_file : s.tls.client_certificate_key_file;
-          tc.verify_peer = (s.tls.verify_level & 1u) != 0;
-        } else {
-          tc.cert_file = s.tls.server_certificate_file;
-          tc.key_file = s.tls.server_certificate_key_file.empty() ? tc.cert_file : s.tls.server_certificate_key_file;
-          tc.require_client_certificate = (s.tls.verify_level & 2u) != 0;
-        }
+        const reactor::tls_config tc = make_tls_config(s);
         reactor::tls_setup_error terr;
         auto ctx = reactor::tls_context::create(sl.initiator ? reactor::tls_role::client : reactor::tls_role::server,
                                                 tc, terr);
         if (!ctx) {
           return config::config_error{config::config_errc::bad_value,
-                                      s.source + ": [SESSION] " + sl.name + ": SSLEnable: " + terr.message};
+                                      s.source + ": [SESSION] " + sl.name +
+                                          ": SSLEnable (with SSLProtocol, SSLCipherSuite): " + terr.message};
         }
         tls = ctx.get();
         tls_contexts_.push_back(std::move(ctx));

@@ -88,6 +88,7 @@ enum class setting_key : std::uint8_t {
   fixring_sync_interval_ms, fixring_cpu, fixring_busy_poll, fixring_max_message_bytes,
   fixring_max_queued_messages, fixring_test_req_id, fixring_resend_chunk,
   fixring_test_request_threshold_pct, fixring_disconnect_threshold_pct,
+  fixring_max_queued_bytes, fixring_queue_full, fixring_max_pending_connections, fixring_pending_timeout_ms,
   count_  // not a key
 };
 
@@ -254,6 +255,17 @@ inline constexpr key_info setting_keys[] = {
   {setting_key::fixring_disconnect_threshold_pct, "FixringDisconnectThresholdPct",
    "integer percent of HeartBtInt 102..2000", "240",
    "Silence after which the connection is dropped; above the TestRequest threshold."},
+  {setting_key::fixring_max_queued_bytes, "FixringMaxQueuedBytes", "integer 1024..2147483647", "1048576",
+   "Bound on the bytes of inbound messages held while a gap is filled (allocated per session up front)."},
+  {setting_key::fixring_queue_full, "FixringQueueFull", "drop|logout", "drop",
+   "When the gap queue is full: drop the new message (it is asked for again once the gap before it "
+   "is filled), or Logout \"Inbound queue full\" and disconnect."},
+  {setting_key::fixring_max_pending_connections, "FixringMaxPendingConnections", "integer 1..65535",
+   "64", "Accepted connections waiting for their first message; more are closed at accept.",
+   key_scope::default_only},
+  {setting_key::fixring_pending_timeout_ms, "FixringPendingTimeoutMs", "integer ms 1..3600000", "10000",
+   "Time an accepted connection has to send its first message (the Logon) before it is closed.",
+   key_scope::default_only},
 };
 
 static_assert(std::size(setting_keys) == static_cast<std::size_t>(setting_key::count_),
@@ -374,6 +386,8 @@ struct session_settings {
   std::int32_t sync_interval_ms = 10;
   std::uint32_t max_message_bytes = 65'536;
   std::uint32_t max_queued_messages = 10'000;
+  std::uint32_t max_queued_bytes = 1u << 20;
+  bool queue_full_logout = false;  // FixringQueueFull=logout
   std::string test_req_id = "TEST";
   std::uint32_t resend_chunk = 0;  // 0 = whole gap
   std::uint32_t test_request_threshold_pct = 120;
@@ -383,6 +397,9 @@ struct session_settings {
 struct reactor_settings {
   std::int32_t cpu = -1;  // -1 = not pinned
   bool busy_poll = false;
+  // Unset: engine_options' values (whose defaults are the documented 64 and 10,000).
+  std::optional<std::uint32_t> max_pending_connections;  // FixringMaxPendingConnections
+  std::optional<std::int64_t> pending_timeout_ms;        // FixringPendingTimeoutMs
 };
 
 struct settings {

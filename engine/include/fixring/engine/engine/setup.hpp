@@ -18,6 +18,7 @@
 #include "fixring/codec/validate.hpp"
 #include "fixring/engine/config/result.hpp"
 #include "fixring/engine/config/settings.hpp"
+#include "fixring/engine/reactor/tls.hpp"
 #include "fixring/engine/session/session_types.hpp"
 #include "fixring/store/session_journal.hpp"
 
@@ -65,6 +66,11 @@ class dictionary_cache {
 
 // session_config for the session core from its settings. Pure; any thread.
 [[nodiscard]] session_config make_session_config(const config::session_settings& s);
+
+// The TLS context settings of a session with SSLEnable: certificate files by
+// role, CertificateVerifyLevel, SSLProtocol (versions) and SSLCipherSuite.
+// Pure; any thread.
+[[nodiscard]] reactor::tls_config make_tls_config(const config::session_settings& s);
 
 // DefaultApplVerID as it goes on the wire ("9" for FIX50SP2); empty for none.
 [[nodiscard]] std::string appl_ver_id_code(config::appl_ver_id v);

@@ -21,6 +21,7 @@
 
 #include "fixring/engine/reactor/status.hpp"
 
+#include <cstdint>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -32,6 +33,14 @@ struct bio_st;
 
 namespace fixring::engine::reactor {
 
+// TLS protocol versions a context may negotiate (QuickFIX's SSLProtocol).
+enum tls_version_bits : std::uint8_t {
+  tls_version_1_0 = 1u << 0,
+  tls_version_1_1 = 1u << 1,
+  tls_version_1_2 = 1u << 2,
+  tls_version_1_3 = 1u << 3,
+};
+
 struct tls_config {
   std::string ca_file;           // PEM bundle of trusted CAs; required when verifying
   std::string cert_file;         // PEM certificate chain (server: required; client: optional)
@@ -39,6 +48,14 @@ struct tls_config {
   std::string server_name;       // client: SNI and host name to check; empty = no name check
   bool verify_peer = true;       // client: verify the server certificate chain
   bool require_client_certificate = false;  // server: demand and verify a client certificate
+  // Versions enabled (tls_version_bits; at least one). The lowest and highest
+  // set bound the negotiation; versions in between that are not set are
+  // switched off. OpenSSL's security level may refuse TLS 1.0/1.1 anyway.
+  std::uint8_t versions = tls_version_1_2 | tls_version_1_3;
+  // OpenSSL cipher list for TLS 1.2 and below (SSL_CTX_set_cipher_list, the
+  // meaning of QuickFIX's SSLCipherSuite); empty = OpenSSL's default. TLS 1.3
+  // suites are not affected by it.
+  std::string cipher_list;
 };
 
 enum class tls_role : std::uint8_t { client, server };
