@@ -23,7 +23,9 @@ if [ "$dictionary" != "-" ] && [ ! -f "$dictionary" ]; then
 fi
 work=$(mktemp -d)
 pid=""
+fuzz_pid=""
 cleanup() {
+  if [ -n "$fuzz_pid" ] && kill -0 "$fuzz_pid" 2>/dev/null; then kill -KILL "$fuzz_pid" 2>/dev/null; fi
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null; fi
   rm -rf "$work"
 }
@@ -84,12 +86,16 @@ if [ "$ready" != 1 ]; then
   exit 1
 fi
 # Defaults of engine_options (engine.hpp) and session_settings (settings.hpp):
-# not settable from the settings file yet, so stated here.
+# not settable from the settings file yet, so stated here. The fuzzer runs in
+# the background so that a signal to this script runs the cleanup at once.
 "$fuzz" --port "$port" --pid "$pid" --seed "$seed" --messages "$messages" \
   --max-pending 64 --max-connections 64 --pending-timeout-ms 10000 \
   --max-message-bytes 65536 --gap-queue-limit "$gap_limit" \
-  --rss-limit-mb "${NETFUZZ_RSS_LIMIT_MB:-512}" --anon-limit-mb "$anon_limit" $validating
+  --rss-limit-mb "${NETFUZZ_RSS_LIMIT_MB:-512}" --anon-limit-mb "$anon_limit" $validating &
+fuzz_pid=$!
+wait "$fuzz_pid"
 status=$?
+fuzz_pid=""
 kill -TERM "$pid"
 wait "$pid"
 sim_status=$?
