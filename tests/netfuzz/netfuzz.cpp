@@ -18,7 +18,8 @@
 // Reset is never sequence-checked and, when NewSeqNo equals the expected
 // number, answers nothing). A batch of one class ends with a probe (a Reset,
 // then a TestRequest with a unique TestReqID): whatever the acceptor sends
-// before the Heartbeat echoing that id is its answer to the batch. Classes that
+// before the Heartbeat echoing that id is its answer to the batch (up to four
+// batches are in flight; answers come back in order). Classes that
 // end the session (seq too low, wrong CompID, ...) are sent one at a time and
 // then followed to their Logout and disconnect; FZ1 logs on again.
 //
@@ -27,13 +28,17 @@
 //     (engine/README.md, "Bad input: what fixring answers");
 //   - every probe is answered, every first-message attempt is closed;
 //   - the trader never lost its connection and every order was answered in bound;
-//   - VmRSS of --pid stayed under --rss-limit-mb;
+//   - VmRSS of --pid stayed under --rss-limit-mb and RssAnon under
+//     --anon-limit-mb (sampled every 20 ms; the journals' mapped segments
+//     count in VmRSS only);
 //   - the pending-connection bound (min(--max-pending, --max-connections - 1)
 //     open at once, the rest closed at once) and the pending timeout;
 //   - the gap queue holds --gap-queue-limit messages, drops the rest and asks
 //     for them again;
 //   - at the end the acceptor is alive and a fresh Logon is answered.
-// Exit: 0 all checks passed, 1 a check failed, 2 bad usage.
+// Prints what was sent by class and what the acceptor answered (Rejects by
+// SessionRejectReason, Logouts by Text, disconnects, silent batches).
+// Exit: 0 all checks passed, 1 a check failed; CLI11's codes for bad usage.
 //
 // Deterministic: every choice comes from a splitmix64 stream seeded by --seed
 // (timing, and so the exact TCP segmentation the acceptor sees, is not).
