@@ -1,18 +1,30 @@
 // The field indexer behind basic_message::parse.
 //
-// Why it is shaped like this: a byte-at-a-time scan makes every field depend on
-// the previous one through a chain of loads and data-dependent branches (the
-// tag length changes from field to field, so its loop exit mispredicts). Here
-// the bytes are first turned into bitmasks of SOH and '=' positions, 64 bytes at
-// a time; the only loop-carried work is stepping through SOH bits, and each
-// field's tag is decoded from a 4-byte load with its length known in advance,
-// so consecutive fields overlap in the out-of-order core.
+// Two indexers. The fast one (field_index_kernel.inc) handles the messages a
+// session sees all day: fields shorter than 64 bytes, tags of one to four
+// digits, no DATA fields. It answers "not mine" for anything else, and the
+// careful one below, which handles every input and names the exact error,
+// indexes the message from scratch; so both give the same answer for every
+// input, the careful one being the reference (tests/codec check this on
+// every message they parse, split and garble).
+//
+// The careful indexer: a byte-at-a-time scan would make every field depend on
+// the previous one through a chain of loads and data-dependent branches, so
+// the bytes are first turned into bitmasks of SOH positions, 64 bytes at a
+// time; each field's tag is decoded from an 8-byte load.
+//
+// The fast indexer is compiled twice: for the baseline instruction set of the
+// build, and for AVX2 + BMI2. The AVX2 one is chosen once, at the first call,
+// on CPUs that have it; a build for the host CPU (-Dcpu_native=true) calls it
+// directly.
+#include <atomic>
 #include <cstring>
 
 #include "fixring/codec/message.hpp"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define FIXRING_CODEC_X86 1
 #endif
 
 namespace fixring::codec::detail {
@@ -91,9 +103,7 @@ inline std::uint32_t decode_long_tag(const char* p, std::uint32_t avail, unsigne
   return v;
 }
 
-}  // namespace
-
-index_result index_fields(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
+index_result index_body(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
                           std::uint32_t capacity, const data_field_table& data_fields) noexcept {
   // Framing guarantees the message ends "<SOH>10=DDD<SOH>". The loop indexes the
   // fields before that CheckSum field and appends it at the end. Every field in
@@ -168,5 +178,139 @@ index_result index_fields(const char* base, std::uint32_t size, std::uint32_t bo
   return {parse_error::none, static_cast<std::uint32_t>(o - out)};
 }
 
+// The careful indexer over a whole framed message.
+index_result index_careful(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
+                           std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  // BeginString and BodyLength are known from framing: "8=<bs><SOH>9=<len><SOH>".
+  const char* bs_soh = base + 2;
+  while (*bs_soh != soh) ++bs_soh;
+  const auto bs_len = static_cast<std::uint32_t>(bs_soh - base - 2);
+  const std::uint32_t len_off = bs_len + 5;
+  out[0] = {8, 2, bs_len};
+  out[1] = {9, len_off, body_offset - 1 - len_off};
+  const index_result r = index_body(base, size, body_offset, out + 2, capacity - 2, data_fields);
+  if (r.error != parse_error::none) return r;
+  return {parse_error::none, r.count + 2};
+}
+
+#if defined(FIXRING_CODEC_X86)
+#define FIXRING_KERNEL_AVX2 0
+namespace sse2 {
+#include "field_index_kernel.inc"
+}  // namespace sse2
+#undef FIXRING_KERNEL_AVX2
+
+#if !defined(__AVX2__) || !defined(__BMI2__)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,bmi,bmi2,lzcnt,popcnt"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,bmi,bmi2,lzcnt,popcnt")
+#endif
+#define FIXRING_CODEC_AVX2_POPPED 1
+#endif
+#define FIXRING_KERNEL_AVX2 1
+namespace avx2 {
+#include "field_index_kernel.inc"
+}  // namespace avx2
+#undef FIXRING_KERNEL_AVX2
+#if defined(FIXRING_CODEC_AVX2_POPPED)
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif
+
+using index_fast_fn = std::uint32_t(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
+                                    const data_field_table&) noexcept;
+using parse_fast_fn = std::uint32_t(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
+                                    std::uint32_t&) noexcept;
+
+#if defined(__AVX2__) && defined(__BMI2__)
+// Built for a CPU with AVX2: no choice to make.
+inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
+                                const data_field_table& d) noexcept {
+  return avx2::index_fast(b, n, o, f, c, d);
+}
+inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
+                                const data_field_table& d, std::uint32_t& o) noexcept {
+  return avx2::parse_fast(b, n, f, c, d, o);
+}
+#else
+// Chosen at the first call. The pointers start at a resolver, so no static
+// initialisation order matters; relaxed: every thread that races on the first
+// call stores the same value, and a stale read only runs the resolver again.
+bool cpu_has_avx2() noexcept {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+}
+std::uint32_t resolve_index(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
+                            const data_field_table&) noexcept;
+std::uint32_t resolve_parse(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
+                            std::uint32_t&) noexcept;
+std::atomic<index_fast_fn*> g_index_fast{&resolve_index};
+std::atomic<parse_fast_fn*> g_parse_fast{&resolve_parse};
+
+std::uint32_t resolve_index(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
+                            const data_field_table& d) noexcept {
+  index_fast_fn* fn = cpu_has_avx2() ? &avx2::index_fast : &sse2::index_fast;
+  g_index_fast.store(fn, std::memory_order_relaxed);
+  return fn(b, n, o, f, c, d);
+}
+std::uint32_t resolve_parse(const char* b, std::size_t n, field_ref* f, std::uint32_t c, const data_field_table& d,
+                            std::uint32_t& o) noexcept {
+  parse_fast_fn* fn = cpu_has_avx2() ? &avx2::parse_fast : &sse2::parse_fast;
+  g_parse_fast.store(fn, std::memory_order_relaxed);
+  return fn(b, n, f, c, d, o);
+}
+inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
+                                const data_field_table& d) noexcept {
+  return g_index_fast.load(std::memory_order_relaxed)(b, n, o, f, c, d);
+}
+inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
+                                const data_field_table& d, std::uint32_t& o) noexcept {
+  return g_parse_fast.load(std::memory_order_relaxed)(b, n, f, c, d, o);
+}
+#endif
+#else
+// Not x86: the careful indexer only.
+inline std::uint32_t index_fast(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
+                                const data_field_table&) noexcept {
+  return 0;
+}
+inline std::uint32_t parse_fast(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
+                                std::uint32_t& o) noexcept {
+  o = 0;
+  return 0;
+}
+#endif
+
+}  // namespace
+
+index_result index_message(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
+                           std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  if (const std::uint32_t n = index_fast(base, size, body_offset, out, capacity, data_fields); n != 0)
+    return {parse_error::none, n};
+  return index_careful(base, size, body_offset, out, capacity, data_fields);
+}
+
+index_result index_message_careful(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
+                                   std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  return index_careful(base, size, body_offset, out, capacity, data_fields);
+}
+
+index_result parse_message(const char* base, std::size_t size, field_ref* out, std::uint32_t capacity,
+                           const data_field_table& data_fields) noexcept {
+  std::uint32_t body_offset = 0;
+  if (const std::uint32_t n = parse_fast(base, size, out, capacity, data_fields, body_offset); n != 0)
+    return {parse_error::none, n};
+  if (body_offset == 0) {
+    const frame_result f = frame(base, size);
+    if (!f.is_complete() || f.size_bytes != size) return {parse_error::not_framed, 0};
+    body_offset = f.body_offset;
+  }
+  return index_careful(base, static_cast<std::uint32_t>(size), body_offset, out, capacity, data_fields);
+}
 
 }  // namespace fixring::codec::detail

@@ -82,15 +82,31 @@ class data_field_table {
   constexpr data_field_table() noexcept : data_field_table(standard_data_fields) {}
   constexpr explicit data_field_table(std::span<const data_field_pair> pairs) noexcept : pairs_(pairs) {
     for (const auto& p : pairs)
-      if (p.length_tag < bitmap_tags) length_bits_[p.length_tag / 64] |= std::uint64_t{1} << (p.length_tag % 64);
+      if (p.length_tag < flag_tags) {
+        length_flags_[p.length_tag] = 1;
+        if (p.length_tag < 256) low_length_bits_[p.length_tag / 32] |= std::uint32_t{1} << (p.length_tag % 32);
+      }
   }
   // True when `tag` gives the length of some DATA field.
   [[nodiscard]] constexpr bool is_length_tag(std::uint32_t tag) const noexcept {
-    if (tag < bitmap_tags) return (length_bits_[tag / 64] >> (tag % 64)) & 1u;
+    if (tag < flag_tags) return length_flags_[tag] != 0;
     for (const auto& p : pairs_)
       if (p.length_tag == tag) return true;
     return false;
   }
+  // 1 when `tag` (below flag_tags) gives the length of some DATA field, else 0.
+  // One byte per tag: the indexer ORs these without a branch, and only the
+  // cache lines of tags that occur are ever touched.
+  static constexpr std::uint32_t flag_tags = 10000;  // every tag of up to four digits
+  [[nodiscard]] constexpr std::uint8_t length_flag(std::uint32_t tag_below_flag_tags) const noexcept {
+    return length_flags_[tag_below_flag_tags];
+  }
+  // The flags as an array: flag_tags entries and then 3 zero bytes, so that a
+  // 4-byte load at any tag below flag_tags stays inside it.
+  [[nodiscard]] constexpr const std::uint8_t* length_flags() const noexcept { return length_flags_.data(); }
+  // The flags of tags below 256 as a 256-bit set (bit t % 32 of word t / 32),
+  // small enough to live in one vector register.
+  [[nodiscard]] constexpr const std::uint32_t* low_length_bits() const noexcept { return low_length_bits_.data(); }
   // True when `data_tag` is the DATA field whose length `length_tag` gives.
   [[nodiscard]] constexpr bool governs(std::uint32_t length_tag, std::uint32_t data_tag) const noexcept {
     for (const auto& p : pairs_)
@@ -99,9 +115,9 @@ class data_field_table {
   }
 
  private:
-  static constexpr std::uint32_t bitmap_tags = 4096;
   std::span<const data_field_pair> pairs_;
-  std::array<std::uint64_t, bitmap_tags / 64> length_bits_{};
+  std::array<std::uint8_t, flag_tags + 3> length_flags_{};
+  std::array<std::uint32_t, 8> low_length_bits_{};
 };
 
 // The standard pairs, built once at compile time.
@@ -121,16 +137,13 @@ class basic_message {
   [[nodiscard]] parse_error parse(std::string_view bytes, std::uint32_t body_offset,
                                   const data_field_table& data_fields = standard_data_field_table) noexcept;
 
-  // Frames and indexes in one call; for callers that already hold one message.
+  // Frames and indexes in one call, for callers that hold exactly one message:
+  // the same checks as frame() with default frame_limits (BeginString,
+  // BodyLength, MsgType, the position and value of CheckSum) plus the index.
+  // Answers not_framed unless frame() would answer complete for exactly these
+  // bytes; otherwise as parse(bytes, body_offset).
   [[nodiscard]] parse_error parse(std::string_view bytes,
-                                  const data_field_table& data_fields = standard_data_field_table) noexcept {
-    const frame_result f = frame(bytes.data(), bytes.size());
-    if (!f.is_complete() || f.size_bytes != bytes.size()) {
-      clear();
-      return parse_error::not_framed;
-    }
-    return parse(bytes, f.body_offset, data_fields);
-  }
+                                  const data_field_table& data_fields = standard_data_field_table) noexcept;
 
   void clear() noexcept {
     data_ = nullptr;
@@ -209,35 +222,54 @@ struct index_result {
   parse_error error;
   std::uint32_t count;
 };
-// Indexes the fields of [base, base + size) from body_offset (the "35=") to the
-// end into out[0, capacity). Defined in codec/src/field_index.cpp.
-[[nodiscard]] index_result index_fields(const char* base, std::uint32_t size, std::uint32_t body_offset,
-                                        field_ref* out, std::uint32_t capacity,
-                                        const data_field_table& data_fields) noexcept;
+// Indexes every field of the framed message [base, base + size), whose body
+// starts at body_offset (the "35="), into out[0, capacity): BeginString(8) and
+// BodyLength(9) first, CheckSum(10) last. Defined in codec/src/field_index.cpp.
+[[nodiscard]] index_result index_message(const char* base, std::uint32_t size, std::uint32_t body_offset,
+                                         field_ref* out, std::uint32_t capacity,
+                                         const data_field_table& data_fields) noexcept;
+// The reference indexer: the same answers as index_message, by the careful
+// path alone (no SIMD, every input). For tests and fuzzers that compare the two.
+[[nodiscard]] index_result index_message_careful(const char* base, std::uint32_t size, std::uint32_t body_offset,
+                                                 field_ref* out, std::uint32_t capacity,
+                                                 const data_field_table& data_fields) noexcept;
+// Checks that [base, base + size) is exactly one framed message (as frame()
+// with default limits), then indexes it like index_message. Error not_framed
+// when it is not.
+[[nodiscard]] index_result parse_message(const char* base, std::size_t size, field_ref* out,
+                                         std::uint32_t capacity, const data_field_table& data_fields) noexcept;
 }  // namespace detail
 
 template <std::size_t Capacity>
 parse_error basic_message<Capacity>::parse(std::string_view bytes, std::uint32_t body_offset,
                                            const data_field_table& data_fields) noexcept {
   static_assert(Capacity >= 4, "a message has at least 8, 9, 35 and 10");
-  const char* const base = bytes.data();
-  // BeginString and BodyLength are known from framing: "8=<bs><SOH>9=<len><SOH>".
-  const char* bs_soh = base + 2;
-  while (*bs_soh != soh) ++bs_soh;
-  const auto bs_len = static_cast<std::uint32_t>(bs_soh - base - 2);
-  const std::uint32_t len_off = bs_len + 5;
-  fields_[0] = {8, 2, bs_len};
-  fields_[1] = {9, len_off, body_offset - 1 - len_off};
+  static_assert(Capacity <= 0xFFFFFFFFu);
   const detail::index_result r =
-      detail::index_fields(base, static_cast<std::uint32_t>(bytes.size()), body_offset, fields_.data() + 2,
-                           static_cast<std::uint32_t>(Capacity - 2), data_fields);
+      detail::index_message(bytes.data(), static_cast<std::uint32_t>(bytes.size()), body_offset, fields_.data(),
+                            static_cast<std::uint32_t>(Capacity), data_fields);
   if (r.error != parse_error::none) {
     clear();
     return r.error;
   }
-  data_ = base;
+  data_ = bytes.data();
   size_ = static_cast<std::uint32_t>(bytes.size());
-  count_ = r.count + 2;
+  count_ = r.count;
+  return parse_error::none;
+}
+
+template <std::size_t Capacity>
+parse_error basic_message<Capacity>::parse(std::string_view bytes, const data_field_table& data_fields) noexcept {
+  static_assert(Capacity >= 4, "a message has at least 8, 9, 35 and 10");
+  const detail::index_result r = detail::parse_message(bytes.data(), bytes.size(), fields_.data(),
+                                                       static_cast<std::uint32_t>(Capacity), data_fields);
+  if (r.error != parse_error::none) {
+    clear();
+    return r.error;
+  }
+  data_ = bytes.data();
+  size_ = static_cast<std::uint32_t>(bytes.size());
+  count_ = r.count;
   return parse_error::none;
 }
 
