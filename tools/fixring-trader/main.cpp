@@ -438,10 +438,13 @@ struct trader_app {
       } else {
         ++acked;
       }
-      while (lowest_unacked <= opt.orders && acks[static_cast<std::size_t>(lowest_unacked)] != 0) ++lowest_unacked;
     } else if (exec_type == '8') {
       ++rejected_orders;
     }
+    // The PossResend scan starts at the first order neither acknowledged nor done.
+    while (lowest_unacked <= opt.orders && (acks[static_cast<std::size_t>(lowest_unacked)] != 0 ||
+                                            fills[static_cast<std::size_t>(lowest_unacked)] != 0))
+      ++lowest_unacked;
     if (ord_status == '2' || ord_status == '8') {  // filled, or rejected: the order is done
       if (fills[id]++ != 0) {
         ++duplicate_fills;
