@@ -26,9 +26,11 @@ set -euo pipefail
 direction=$1 begin=$2 qf_peer=$3 fr_peer=$4 fixjournal=$5 qf_spec_dir=${6:-}
 [[ $direction == a || $direction == b ]] || { echo "direction must be a or b" >&2; exit 2; }
 work=$(mktemp -d /tmp/fixring-interop-XXXXXX)
-pids=()
+# Background children not yet waited for (a reaped pid may belong to someone
+# else by the time the trap runs, so it leaves this set when waited for).
+declare -A live=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${!live[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   if [[ -n ${INTEROP_KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -177,12 +179,13 @@ start_bg() {
   local name=$1; shift
   "$@" > "$work/$name.out" 2> "$work/$name.err" &
   last_pid=$!
-  pids+=("$last_pid")
+  live[$last_pid]=1
 }
 # wait_rc PID EXPECTED WHAT
 wait_rc() {
   local rc=0
   wait "$1" || rc=$?
+  unset "live[$1]"
   [[ $rc -eq $2 ]] || fail "$3 exited $rc, expected $2"
 }
 
