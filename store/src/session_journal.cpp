@@ -84,7 +84,7 @@ journal_error session_journal::prepare_segment(std::uint64_t index, std::int64_t
     return sys_error(tmp, "cannot map segment", err);
   }
   out.map = detail::mapping(p, segment_bytes_);
-  out.prefaulted_bytes = prefault_ahead_bytes_ == 0 ? segment_bytes_ : std::min(segment_bytes_, prefault_ahead_bytes_);
+  out.prefaulted_bytes = prefault_ahead_bytes_ == 0 ? segment_bytes_ : std::min(segment_bytes_, prefault_window_bytes_);
   prefault_writable(out.map.data(), out.prefaulted_bytes);
   format::segment_header h{};
   h.magic = format::segment_magic;
@@ -229,14 +229,25 @@ store_status session_journal::maintain(std::int64_t now_ns) noexcept {
       last_sync_ns_ = now_ns;
     }
   }
-  if (!segments_.empty()) {
-    // Keep the pages ahead of the writer faulted in (see prefault_ahead_bytes).
-    // A segment found on open starts its window at the write position.
+  if (!segments_.empty() && prefault_ahead_bytes_ != 0) {
+    // Keep the pages ahead of the writer faulted in (see prefault_ahead_bytes):
+    // the window is four times what was appended since the last call (a roll
+    // in between counts as a full window), clamped to [min, max]. A segment
+    // found on open starts its window at the write position.
+    const std::uint64_t appended =
+        maintained_index_ == 0               ? 0  // first call: the start window stays
+        : maintained_index_ == active_index_ ? write_offset_ - std::min(write_offset_, maintained_offset_)
+                                             : prefault_ahead_bytes_;
+    maintained_index_ = active_index_;
+    maintained_offset_ = write_offset_;
+    prefault_window_bytes_ = std::clamp<std::uint64_t>((4 * appended + page_bytes - 1) & ~(page_bytes - 1),
+                                                       std::min(min_prefault_bytes, prefault_ahead_bytes_),
+                                                       prefault_ahead_bytes_);
     segment& a = segments_.back();
     const std::uint64_t written = write_offset_ & ~(page_bytes - 1);
     if (a.prefaulted_bytes < written) a.prefaulted_bytes = written;
-    const std::uint64_t want = std::min<std::uint64_t>(a.map.size(), written + prefault_ahead_bytes_);
-    if (prefault_ahead_bytes_ != 0 && want > a.prefaulted_bytes) {
+    const std::uint64_t want = std::min<std::uint64_t>(a.map.size(), written + prefault_window_bytes_);
+    if (want > a.prefaulted_bytes) {
       prefault_writable(a.map.data() + a.prefaulted_bytes, want - a.prefaulted_bytes);
       a.prefaulted_bytes = want;
     }
@@ -289,6 +300,7 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
   j.session_id_ = options.session_id != 0 ? options.session_id : session_id_from_name(options.session_name);
   j.segment_bytes_ = (options.segment_bytes + page_bytes - 1) & ~(page_bytes - 1);
   j.prefault_ahead_bytes_ = (options.prefault_ahead_bytes + page_bytes - 1) & ~(page_bytes - 1);
+  j.prefault_window_bytes_ = std::min(min_prefault_bytes, j.prefault_ahead_bytes_);
   j.max_payload_bytes_ = std::min<std::uint64_t>(
       j.segment_bytes_ - format::segment_header_bytes - format::record_bytes(sizeof(format::sequence_state)) -
           format::record_header_bytes - format::seal_reserve_bytes - format::record_align,

@@ -505,6 +505,28 @@ TEST_CASE("only a window ahead of the writer is faulted in, and maintain moves i
   CHECK_FALSE(page_cached(seg, std::uint64_t{12} << 20));
 }
 
+TEST_CASE("a writer that appends more between maintain calls gets a wider window", "[journal]") {
+  // Distances are in MiB because faulting pages in makes the kernel read
+  // ahead around them (clean pages, a few MiB at most).
+  scratch_dir tmp;
+  auto o = small_options(std::uint64_t{64} << 20);
+  o.prefault_ahead_bytes = std::uint64_t{16} << 20;
+  auto j = open_ok(tmp.sub("f"), o);
+  const std::string seg = segment_path(tmp.sub("f"), 1);
+  REQUIRE(j.maintain(1) == store_status::ok);
+  CHECK_FALSE(page_cached(seg, std::uint64_t{10} << 20));  // quiet: the 256 KiB start window
+  std::uint64_t s = 1;
+  std::uint64_t written = 0;
+  while (written < (std::uint64_t{4} << 20)) {  // 4 MiB between two maintain calls
+    const std::string m = order_message(s);
+    send(j, s++, m);
+    written += m.size() + 64;
+  }
+  REQUIRE(j.maintain(2) == store_status::ok);
+  CHECK(page_cached(seg, written + (std::uint64_t{14} << 20)));  // the full 16 MiB ahead
+  CHECK_FALSE(page_cached(seg, written + (std::uint64_t{30} << 20)));
+}
+
 TEST_CASE("a byte flipped anywhere is caught: no wrong message is ever served", "[journal][recovery]") {
   scratch_dir tmp;
   const std::string golden = tmp.sub("golden");

@@ -71,13 +71,14 @@ struct journal_options {
   std::int64_t retain_max_age_ns = 0;                // 0: keep all; else delete segments older than it
   std::uint64_t index_capacity = std::uint64_t{1} << 27;  // outbound MsgSeqNums indexed per epoch
   // Pages of the segment being written that are faulted in writable ahead of
-  // the write position: a new segment gets its first prefault_ahead_bytes,
-  // and maintain() keeps the window ahead as records are appended, so an
-  // append takes no page fault as long as maintain() runs before the writer
-  // crosses the window (the engine calls it every 10 ms: 4 MiB covers
-  // 400 MB/s). Memory per journal is the window, not the segment: a hundred
-  // sessions do not fault in a hundred 64 MiB segments. 0: fault in whole
-  // segments when they are created.
+  // the write position, at most prefault_ahead_bytes. The window adapts to
+  // the writer: maintain() makes it four times what was appended since its
+  // previous call, at least min_prefault_bytes (a new journal starts there)
+  // and at most this, so an append takes no page fault as long as maintain()
+  // runs before the writer crosses the window (the engine calls it every
+  // 10 ms: 4 MiB covers 400 MB/s). A quiet session holds 256 KiB of faulted
+  // pages, not a 64 MiB segment: a hundred sessions stay small. 0: fault in
+  // whole segments when they are created.
   std::uint64_t prefault_ahead_bytes = std::uint64_t{4} << 20;
   bool create = true;                                // create the journal when the directory has none
 };
@@ -94,6 +95,9 @@ struct recovery_report {
 };
 
 [[nodiscard]] std::uint64_t session_id_from_name(std::string_view name) noexcept;
+
+// The smallest prefault window (journal_options::prefault_ahead_bytes).
+inline constexpr std::uint64_t min_prefault_bytes = 256 * 1024;
 
 class session_journal {
  public:
@@ -288,6 +292,9 @@ class session_journal {
   std::uint64_t max_payload_bytes_ = 0;
   std::uint64_t segment_bytes_ = 0;
   std::uint64_t prefault_ahead_bytes_ = 0;  // journal_options::prefault_ahead_bytes, page-rounded
+  std::uint64_t prefault_window_bytes_ = 0; // current window, min_prefault_bytes .. prefault_ahead_bytes_
+  std::uint64_t maintained_index_ = 0;      // segment and offset at the previous maintain()
+  std::uint64_t maintained_offset_ = 0;
   std::uint64_t next_outbound_ = 1;
   std::uint64_t next_inbound_ = 1;
   std::uint32_t epoch_ = 0;
