@@ -23,6 +23,7 @@
 // buffer; the span finish() returns points into it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -112,10 +113,37 @@ struct tag_prefix {
   return {b, nd + 1, sum};
 }
 
+// "DDD<SOH>" for each CheckSum value, first digit in the low byte.
+inline constexpr auto checksum_text = [] {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t v = 0; v < 256; ++v)
+    t[v] = ('0' + v / 100) | (('0' + v / 10 % 10) << 8) | (('0' + v % 10) << 16) | (std::uint32_t{soh} << 24);
+  return t;
+}();
+
 // Copies n bytes from src to dst and returns their byte sum, read from src.
 [[nodiscard]] FIXRING_ENCODER_INLINE std::uint32_t copy_and_sum(char* dst, const char* src, std::size_t n) noexcept {
   if (n >= 8) {
     if (n > 16) {
+#if defined(__SSE2__)
+      if (n <= 32) {
+        // Two overlapping 16-byte moves; the second one's sum counts only the
+        // n - 16 bytes the first did not.
+        alignas(16) static constexpr unsigned char keep_last[32] = {
+            0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), b);
+        const __m128i zero = _mm_setzero_si128();
+        const __m128i s = _mm_add_epi64(
+            _mm_sad_epu8(a, zero),
+            _mm_sad_epu8(_mm_and_si128(b, _mm_loadu_si128(reinterpret_cast<const __m128i*>(keep_last + (n - 16)))),
+                         zero));
+        return static_cast<std::uint32_t>(_mm_cvtsi128_si32(s) + _mm_extract_epi16(s, 4));
+      }
+#endif
       std::memcpy(dst, src, n);
       return checksum(src, n);
     }
@@ -140,6 +168,38 @@ struct tag_prefix {
     sum += static_cast<unsigned char>(src[i]);
   }
   return sum;
+}
+
+// Copies the n bytes at src to dst followed by an SOH, and returns the byte
+// sum of the n + 1 bytes written. dst must have room for n + 8 bytes: short
+// values are written as one register. A value of 1..3 bytes is assembled from
+// its first, middle and last byte (the same byte twice when n < 3), so no
+// value needs a byte loop or a read past its end.
+[[nodiscard]] FIXRING_ENCODER_INLINE std::uint32_t copy_value_and_soh(char* dst, const char* src, std::size_t n) noexcept {
+  if (n < 4) {
+    if (n == 0) {
+      *dst = soh;
+      return static_cast<unsigned char>(soh);
+    }
+    const std::uint64_t a = static_cast<unsigned char>(src[0]);
+    const std::uint64_t b = static_cast<unsigned char>(src[n / 2]);
+    const std::uint64_t c = static_cast<unsigned char>(src[n - 1]);
+    const std::uint64_t w = a | (b << (8 * (n / 2))) | (c << (8 * (n - 1))) | (std::uint64_t{soh} << (8 * n));
+    store8(dst, w);
+    return byte_sum(w);
+  }
+  if (n <= 8) {
+    std::uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    const std::uint64_t w = a | (static_cast<std::uint64_t>(b) << (8 * (n - 4)));  // overlapping bytes are equal
+    store8(dst, w);
+    dst[n] = soh;
+    return byte_sum(w) + static_cast<unsigned char>(soh);
+  }
+  const std::uint32_t sum = copy_and_sum(dst, src, n);
+  dst[n] = soh;
+  return sum + static_cast<unsigned char>(soh);
 }
 
 // The text of one UTC second, "YYYYMMDD" and "-HH:MM:S" plus the last digit,
@@ -181,13 +241,36 @@ struct second_text {
 class encoder {
  public:
   encoder(char* buffer, std::size_t capacity_bytes) noexcept
-      : buf_(buffer), cur_(buffer), end_(buffer + capacity_bytes) {}
+      : buf_(buffer),
+        cur_(buffer),
+        end_(buffer + capacity_bytes),
+        fast_limit_(capacity_bytes > fast_slack ? end_ - fast_slack : buffer) {}
 
   // Writes "8=<begin_string><SOH>9=???<SOH>35=<msg_type><SOH>".
   FIXRING_ENCODER_INLINE void begin(std::string_view begin_string, std::string_view msg_type) noexcept {
     cur_ = buf_;
     overflow_ = false;
+    fast_limit_ = end_ - buf_ > static_cast<std::ptrdiff_t>(fast_slack) ? end_ - fast_slack : buf_;
     sum_ = 0;
+    const std::size_t header_bytes = 2 + begin_string.size() + 3 + reserved_len_digits + 1 + 3 + msg_type.size() + 1;
+    if (fast_room(header_bytes)) [[likely]] {
+      // One room check for the whole header; the fixed parts as registers
+      // whose byte sums are constants.
+      detail::store8(cur_, 0x3D38u);  // "8="
+      cur_ += 2;
+      sum_ += '8' + '=' + detail::copy_and_sum(cur_, begin_string.data(), begin_string.size());
+      cur_ += begin_string.size();
+      len_digits_at_ = cur_ + 3;
+      body_start_ = cur_ + 7;
+      // "<SOH>9=000<SOH>35=", the placeholder digits not counted: finish() adds the real ones.
+      detail::store8(cur_, 0x00013030303D3901ull);
+      detail::store8(cur_ + 7, 0x3D3533u);
+      cur_ += 10;
+      sum_ += 1 + '9' + '=' + 1 + '3' + '5' + '=';
+      sum_ += detail::copy_value_and_soh(cur_, msg_type.data(), msg_type.size());
+      cur_ += msg_type.size() + 1;
+      return;
+    }
     put_raw("8=", 2);
     put_raw(begin_string.data(), begin_string.size());
     put_raw("\x01" "9=", 3);
@@ -216,14 +299,26 @@ class encoder {
       return;
     }
     char tmp[max_int_chars];
-    put_field(tag, tmp, format_uint(tmp, v));
+    put_formatted(tag, tmp, format_uint(tmp, v));
   }
   FIXRING_ENCODER_INLINE void add_int(std::uint32_t tag, std::int64_t v) noexcept {
     if (v >= 0) return add_uint(tag, static_cast<std::uint64_t>(v));
     char tmp[max_int_chars];
-    put_field(tag, tmp, format_int(tmp, v));
+    put_formatted(tag, tmp, format_int(tmp, v));
   }
-  FIXRING_ENCODER_INLINE void add_char(std::uint32_t tag, char c) noexcept { put_field(tag, &c, 1); }
+  FIXRING_ENCODER_INLINE void add_char(std::uint32_t tag, char c) noexcept {
+    const detail::tag_prefix tp = detail::make_tag_prefix(tag);
+    if (tp.len != 0 && fast_room(0)) [[likely]] {
+      put_prefix(tp);
+      const auto u = static_cast<unsigned char>(c);
+      cur_[0] = c;
+      cur_[1] = soh;
+      cur_ += 2;
+      sum_ += u + static_cast<unsigned char>(soh);
+      return;
+    }
+    put_field(tag, &c, 1);
+  }
   FIXRING_ENCODER_INLINE void add_bool(std::uint32_t tag, bool b) noexcept { add_char(tag, b ? 'Y' : 'N'); }
 
   FIXRING_ENCODER_INLINE void add_decimal(std::uint32_t tag, decimal d) noexcept {
@@ -252,7 +347,7 @@ class encoder {
       }
     }
     char tmp[24];
-    put_field(tag, tmp, format_decimal(tmp, d));
+    put_formatted(tag, tmp, format_decimal(tmp, d));
   }
 
   // UTCTimestamp "YYYYMMDD-HH:MM:SS[.fff...]" at the given precision.
@@ -280,7 +375,7 @@ class encoder {
       return;
     }
     char tmp[32];
-    put_field(tag, tmp, format_utc_timestamp(tmp, ns_since_epoch, p));
+    put_formatted(tag, tmp, format_utc_timestamp(tmp, ns_since_epoch, p));
   }
 
   // Appends bytes that are already whole fields ("tag=value<SOH>..."), such as a
@@ -304,15 +399,19 @@ class encoder {
       cur_ += shift;
       body_start_[-1] = soh;
     }
-    detail::write_digits(len_digits_at_, body_len, nd);
-    for (unsigned i = 0; i < nd; ++i) sum_ += static_cast<unsigned char>(len_digits_at_[i]);
+    if (nd <= 8) {
+      // The digits from a register: written, and summed, without reading them back.
+      const std::uint64_t digits = detail::drop_low_bytes(detail::ascii8(static_cast<std::uint32_t>(body_len)), 8 - nd);
+      std::memcpy(len_digits_at_, &digits, nd);
+      sum_ += detail::byte_sum(digits);
+    } else {
+      detail::write_digits(len_digits_at_, body_len, nd);
+      for (unsigned i = 0; i < nd; ++i) sum_ += static_cast<unsigned char>(len_digits_at_[i]);
+    }
     if (end_ - cur_ < 7) return fail();
-    const auto sum = static_cast<std::uint8_t>(sum_);
-    cur_[0] = '1';
-    cur_[1] = '0';
-    cur_[2] = '=';
-    detail::write_digits(cur_ + 3, sum, 3);
-    cur_[6] = soh;
+    // "10=DDD<SOH>" as one register, from a table of the 256 values' text.
+    const std::uint64_t trailer = 0x3D3031u | (std::uint64_t{detail::checksum_text[static_cast<std::uint8_t>(sum_)]} << 24);
+    std::memcpy(cur_, &trailer, 7);
     cur_ += 7;
     return {encode_status::ok, static_cast<std::uint32_t>(cur_ - buf_)};
   }
@@ -326,10 +425,13 @@ class encoder {
     // Once a field did not fit nothing more is written, so the bytes stay a prefix.
     if (!overflow_ && static_cast<std::size_t>(end_ - cur_) >= n) return true;
     overflow_ = true;
+    fast_limit_ = buf_;
     return false;
   }
   [[nodiscard]] FIXRING_ENCODER_INLINE bool fast_room(std::size_t extra) const noexcept {
-    return !overflow_ && static_cast<std::size_t>(end_ - cur_) >= fast_slack + extra;
+    // One compare: fast_limit_ is fast_slack bytes before the end, and is moved
+    // to the buffer's start once anything did not fit (so it never passes again).
+    return fast_limit_ - cur_ > static_cast<std::ptrdiff_t>(extra);
   }
   FIXRING_ENCODER_INLINE void put_prefix(const detail::tag_prefix& tp) noexcept {
     detail::store8(cur_, tp.bytes);
@@ -346,10 +448,8 @@ class encoder {
     const detail::tag_prefix tp = detail::make_tag_prefix(tag);
     if (tp.len != 0 && fast_room(n)) [[likely]] {
       put_prefix(tp);
-      sum_ += detail::copy_and_sum(cur_, v, n);
-      cur_ += n;
-      *cur_++ = soh;
-      sum_ += soh;
+      sum_ += detail::copy_value_and_soh(cur_, v, n);
+      cur_ += n + 1;
       return;
     }
     const unsigned tag_digits = detail::count_digits(tag);
@@ -363,14 +463,20 @@ class encoder {
     *cur_++ = soh;
     sum_ += checksum(start, static_cast<std::size_t>(cur_ - start));
   }
+  // A value formatted into a local buffer by a slow path (out of the fast
+  // paths' range): out of line, so that the compiler does not check the
+  // buffer's size against every branch of the copy.
+  [[gnu::noinline]] void put_formatted(std::uint32_t tag, const char* v, std::size_t n) noexcept { put_field(tag, v, n); }
   encode_result fail() noexcept {
     overflow_ = true;
+    fast_limit_ = buf_;
     return {};
   }
 
   char* buf_;
   char* cur_;
   char* end_;
+  char* fast_limit_;  // the fast paths run while cur_ + extra < fast_limit_
   char* len_digits_at_ = nullptr;
   char* body_start_ = nullptr;
   std::uint32_t sum_ = 0;  // byte sum of everything written, modulo 2^32
