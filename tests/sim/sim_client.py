@@ -17,6 +17,10 @@ from datetime import datetime, timezone
 
 SOH = "\x01"
 
+# Every Sim's directory (settings, log, journals, which are preallocated:
+# tens of MB each); test_sim.py removes them after a passing test.
+WORK_DIRS = []
+
 
 def utc_now():
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
@@ -167,9 +171,10 @@ def free_port():
 class Sim:
     """fixring-sim --app fill as acceptor SIM->TRADER (FIX.4.4) with flags."""
 
-    def __init__(self, sim_path, flags, work=None, heartbeat_check=True):
+    def __init__(self, sim_path, flags, work=None):
         self.sim_path = sim_path
         self.work = work or tempfile.mkdtemp(prefix="fixring-sim-test-")
+        WORK_DIRS.append(self.work)
         self.flags = list(flags)
         self.proc = None
         self.port = None

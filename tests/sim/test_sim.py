@@ -6,13 +6,14 @@ Usage: test_sim.py FIXRING_SIM FIXJOURNAL TEST_NAME
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sim_client import Sim, Message, frame  # noqa: E402
+from sim_client import Sim, WORK_DIRS, frame  # noqa: E402
 
 SIM = FIXJOURNAL = None
 TESTS = {}
@@ -448,7 +449,13 @@ def main():
     global SIM, FIXJOURNAL
     SIM, FIXJOURNAL, name = sys.argv[1], sys.argv[2], sys.argv[3]
     t0 = time.monotonic()
-    TESTS[name]()
+    try:
+        TESTS[name]()
+    except BaseException:
+        print("kept for inspection: " + " ".join(WORK_DIRS))
+        raise
+    for d in WORK_DIRS:
+        shutil.rmtree(d, ignore_errors=True)
     print(f"{name}: ok ({time.monotonic() - t0:.1f} s)")
 
 
