@@ -105,5 +105,11 @@ if [ "$sim_status" != 0 ]; then
   tail -50 "$work/sim.log"
   [ "$status" = 0 ] && status=1
 fi
+# A sanitizer report from the acceptor fails the run even when it kept going.
+if grep -q -e "runtime error" -e "Sanitizer" "$work/sim.log"; then
+  echo "fixring-sim reported a sanitizer error:"
+  grep -A20 -e "runtime error" -e "Sanitizer" "$work/sim.log" | head -60
+  status=1
+fi
 if [ -n "${NETFUZZ_SIM_LOG:-}" ]; then cp "$work/sim.log" "$NETFUZZ_SIM_LOG"; fi
 exit "$status"
