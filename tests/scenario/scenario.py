@@ -370,18 +370,7 @@ def lp_restart_reset(sb, rng):
         if "logon, next outbound" in after:
             break
         if "MsgSeqNum too low without PossDupFlag" in after:
-            logons = [r for r in sb.journal_records(sb.trader_journal(), ["A"]) if r["dir"] == "in"]
-            if logons and logons[-1]["seq"] == 1 and logons[-1]["f"].get(141) != "Y":
-                # fixring-sim (2fd087e) answers a Logon without 141=Y with a
-                # plain Logon at its reset MsgSeqNum 1 and means to send the
-                # in-session reset afterwards; a FIX initiator logs out at that
-                # plain Logon ("MsgSeqNum too low"), as the session protocol
-                # requires. Reported; the LP must put 141=Y in the Logon answer
-                # itself (as a QuickFIX acceptor with ResetOnLogon does).
-                print("fixring-sim --restart-reset answered the Logon at MsgSeqNum 1 without ResetSeqNumFlag=Y; "
-                      "the trader rightly logged out (MsgSeqNum too low). Known LP-simulator bug: skipping")
-                return 77
-            raise ScenarioFailure("trader logged out with MsgSeqNum too low after the LP's reset")
+            raise ScenarioFailure("the trader refused the restarted LP's Logon: MsgSeqNum too low")
         time.sleep(0.05)
     rep = finish_trader(sb, trader)
     sb.stop_sim(sim)
