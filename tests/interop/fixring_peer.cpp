@@ -20,6 +20,9 @@
 //                             printed (the journal has it; nothing is flushed
 //                             or logged out), as a killed process would
 //   --crash-after-order ID    acceptor: _Exit(3) once order ID is answered
+//   --test-request ID         either role: send a TestRequest with TestReqID ID
+//                             at the first logon (the counterparty answers a
+//                             Heartbeat; the summary counts both)
 // Either role gives up after --max-seconds (exit 1).
 //
 // The journal keeps the sequence numbers, so a second run on the same
@@ -31,6 +34,7 @@
 //   status SESSION STATUS error=REASON          every status change
 //   logon SESSION next_out=N next_in=N          on becoming active
 //   skip K before|after ID next_out=N
+//   test-request sent|refused ID
 //   sent ID                                     initiator: an order handed to the session
 //   fill ID possdup=Y|N                         initiator: a fill
 //   duplicate-fill ID | unknown-fill ID
@@ -106,6 +110,7 @@ struct options {
   std::uint64_t skip_id = 0;     // 0: no skip drill
   std::uint64_t skip_count = 0;
   std::uint64_t crash_id = 0;    // 0: no crash drill
+  std::string test_req_id;       // empty: no TestRequest drill
 };
 
 // Callbacks run on the reactor thread, which is main's (run()); nothing here
@@ -293,6 +298,13 @@ struct peer_app {
       case engine::session_status::active:
         ++logons;
         line("logon " + eng->session_name(h) + " " + seqs());
+        if (!opt.test_req_id.empty() && logons == 1) {
+          const engine::send_result r = eng->session_core(h).send_test_request(opt.test_req_id, eng->wall_now_ns());
+          line("test-request " + std::string(r == engine::send_result::sent || r == engine::send_result::queued
+                                                 ? "sent "
+                                                 : "refused ") +
+               opt.test_req_id);
+        }
         if (opt.initiator) pump();
         break;
       case engine::session_status::logged_out:
@@ -364,6 +376,7 @@ int main(int argc, char** argv) {
   cli.add_option("--skip-after-order", skip_after, "acceptor: ID:K, skip K outbound MsgSeqNums after answering ID");
   cli.add_option("--crash-after-fill", crash_after_fill, "initiator: _Exit(3) after the fill of order ID");
   cli.add_option("--crash-after-order", crash_after_order, "acceptor: _Exit(3) after answering order ID");
+  cli.add_option("--test-request", opt.test_req_id, "send a TestRequest with this TestReqID at the first logon");
   cli.add_option("--max-seconds", max_seconds, "give up after this long (exit 1)")->check(CLI::Range(1, 3600));
   CLI11_PARSE(cli, argc, argv);
 

@@ -24,6 +24,8 @@
 //   --crash-on-order ID      echo: _exit(3) on receiving ClOrdID ID, before
 //                            answering it (QuickFIX consumes a message's MsgSeqNum
 //                            only after fromApp, so the order is asked for again)
+//   --test-request ID        send a TestRequest with TestReqID ID after the
+//                            first logon (the counterparty answers a Heartbeat)
 //   --crash-on-report ID     orders: _exit(3) on receiving the first
 //                            ExecutionReport for ClOrdID ID, before counting it
 //                            (once all N orders are handed to QuickFIX)
@@ -41,6 +43,7 @@
 //   disconnect SESSION             (a connection lost before any logon)
 //   resend-request sent|received SESSION begin=N end=N
 //   sequence-reset sent|received SESSION new_seq=N gap_fill=Y|N
+//   heartbeat|test-request sent|received SESSION test_req_id=ID
 //   logout-message sent|received SESSION   (a Logout(5) on the wire, either way)
 //   reject sent|received SESSION ref_seq=N text=...
 //   order ID possdup=Y|N           (echo: an order answered)
@@ -205,6 +208,9 @@ class peer_application : public FIX::Application {
     } else if (type == "4") {
       event(std::string("sequence-reset ") + direction + " " + id.toString() + " new_seq=" +
             field_or(message, FIX::FIELD::NewSeqNo, "?") + " gap_fill=" + field_or(message, FIX::FIELD::GapFillFlag, "N"));
+    } else if (type == "0" || type == "1") {
+      event(std::string(type == "0" ? "heartbeat " : "test-request ") + direction + " " + id.toString() +
+            " test_req_id=" + field_or(message, FIX::FIELD::TestReqID, ""));
     } else if (type == "5") {
       event(std::string("logout-message ") + direction + " " + id.toString());
     } else if (type == "3") {
@@ -285,6 +291,7 @@ int usage(const char* why) {
                "A QuickFIX/C++ peer (FileStore journal) for fixring's interop tests and benchmarks;\n"
                "session events are printed one per line on stdout. Options: --max-seconds S (default 60),\n"
                "--first-id F, --await-reports M, --skip-after-order ID:K, --crash-on-order ID,\n"
+               "--test-request ID,\n"
                "--crash-on-report ID (see the top of tests/interop/qf_peer.cpp).\n",
                why);
   return 2;
@@ -299,6 +306,7 @@ int run(int argc, char** argv) {
   std::string first_id_arg;
   std::uint64_t await_reports = 0;
   drills drill;
+  std::string test_req_id;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -306,7 +314,7 @@ int run(int argc, char** argv) {
       usage("help");
       return 0;
     }
-    const bool takes_value = a == "--max-seconds" || a == "--first-id" || a == "--await-reports" ||
+    const bool takes_value = a == "--max-seconds" || a == "--first-id" || a == "--await-reports" || a == "--test-request" ||
                              a == "--skip-after-order" || a == "--crash-on-order" || a == "--crash-on-report";
     if (!takes_value) {
       args.push_back(a);
@@ -330,6 +338,8 @@ int run(int argc, char** argv) {
       drill.skip_after_order = v.substr(0, colon);
       drill.skip_count = std::atoi(v.c_str() + colon + 1);
       if (drill.skip_count <= 0) return usage("--skip-after-order needs K > 0");
+    } else if (a == "--test-request") {
+      test_req_id = v;
     } else if (a == "--crash-on-order") {
       drill.crash_on_order = v;
     } else {
@@ -416,8 +426,16 @@ int run(int argc, char** argv) {
   const double deadline = monotonic_s() + max_seconds;
   const FIX::SessionID first = *sessions.begin();
   bool sent = false;
+  bool test_request_sent = test_req_id.empty();
   const auto complete = [&]() { return app.reports.load() == orders && app.foreign_reports.load() >= await_reports; };
   while (stop_signal.load() == 0 && monotonic_s() < deadline) {
+    if (!test_request_sent && app.logged_on.load() != 0) {
+      FIX::Message test_request;
+      test_request.getHeader().setField(FIX::MsgType("1"));
+      test_request.setField(FIX::TestReqID(test_req_id));
+      FIX::Session::sendToTarget(test_request, first);
+      test_request_sent = true;
+    }
     if (!echo) {
       if (!sent && app.logged_on.load() != 0) {
         // While the counterparty is away QuickFIX still numbers and stores what
