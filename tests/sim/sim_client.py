@@ -171,7 +171,9 @@ def free_port():
 class Sim:
     """fixring-sim --app fill as acceptor SIM->TRADER (FIX.4.4) with flags."""
 
-    def __init__(self, sim_path, flags, work=None):
+    def __init__(self, sim_path, flags, work=None, connect_port=None):
+        """connect_port: the sim is an initiator connecting there (HeartBtInt 30)."""
+        self.connect_port = connect_port
         self.sim_path = sim_path
         self.work = work or tempfile.mkdtemp(prefix="fixring-sim-test-")
         WORK_DIRS.append(self.work)
@@ -184,11 +186,19 @@ class Sim:
         for _ in range(3):
             self.port = free_port()
             cfg = os.path.join(self.work, "sim.cfg")
+            if self.connect_port is None:
+                transport = f"""ConnectionType=acceptor
+SocketAcceptAddress=127.0.0.1
+SocketAcceptPort={self.port}"""
+            else:
+                transport = f"""ConnectionType=initiator
+SocketConnectHost=127.0.0.1
+SocketConnectPort={self.connect_port}
+HeartBtInt=30
+ReconnectInterval=1"""
             with open(cfg, "w") as f:
                 f.write(f"""[DEFAULT]
-ConnectionType=acceptor
-SocketAcceptAddress=127.0.0.1
-SocketAcceptPort={self.port}
+{transport}
 FileStorePath={self.work}/journal
 UseDataDictionary=N
 [SESSION]

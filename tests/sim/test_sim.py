@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sim_client import Sim, WORK_DIRS, frame  # noqa: E402
+from sim_client import Client, Sim, WORK_DIRS, frame  # noqa: E402
 
 SIM = FIXJOURNAL = None
 TESTS = {}
@@ -338,6 +338,41 @@ def restart_reset_starts_from_one_with_reset_seq_num_flag():
         assert any("in-session sequence reset" in f for f in sim.faults()), sim.text()
     finally:
         sim.kill()
+
+
+def accept_sim_logon(listener):
+    """Accepts the initiator sim's connection and reads its Logon."""
+    listener.settimeout(20)
+    conn, _ = listener.accept()
+    c = Client.__new__(Client)
+    c.sock, c.sender, c.target, c.next_seq, c.buf, c.closed = conn, "TRADER", "SIM", 1, b"", False
+    logon = c.recv(lambda m: m.type == "A", timeout=10)
+    assert logon is not None, "the initiator sim sent no Logon"
+    return c, logon
+
+
+@test
+def restart_reset_initiator_logs_on_at_one_with_reset_seq_num_flag():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    sim = Sim(SIM, [], connect_port=listener.getsockname()[1]).start()
+    try:
+        c, logon = accept_sim_logon(listener)
+        assert logon.seq == 1 and logon.get(141) is None, logon
+        c.send("A", [(98, 0), (108, 30)])
+        c.order("I1")  # the initiator sim fills it: its numbers move on
+        reports_for(c, 2)
+        assert sim.stop() == 0
+        c.close()
+        sim.flags = ["--restart-reset"]
+        sim.start()
+        c, logon = accept_sim_logon(listener)
+        assert logon.seq == 1 and logon.get(141) == "Y", f"not a reset Logon: {logon}"
+        assert any("Logon with ResetSeqNumFlag=Y" in f for f in sim.faults()), sim.text()
+    finally:
+        sim.kill()
+        listener.close()
 
 
 @test
