@@ -879,3 +879,84 @@ TEST_CASE("FixringMaxPendingConnections and FixringPendingTimeoutMs from the set
   CHECK(eng.stats().connections_refused >= 1);
   CHECK(eng.stats().pending_timeouts == 1);
 }
+
+TEST_CASE("FileLogPath writes each session's messages and status events to readable logs", "[engine][log]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  const fs::path logs = dir.path / "logs";
+  {
+    auto eng = make_trader(app, port, dir.path / "initiator", {}, "FileLogPath=" + logs.string());
+    auto pump = [&] { (void)eng->poll_once(); };
+    REQUIRE(wait_until([&] { return app.active(); }, pump));
+    send_order(*eng, 42);
+    REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+  }  // the engine is gone: its logs are flushed
+  auto slurp = [](const fs::path& p) {
+    std::FILE* f = std::fopen(p.c_str(), "r");
+    REQUIRE(f != nullptr);
+    std::string s;
+    char b[4096];
+    for (std::size_t n; (n = std::fread(b, 1, sizeof b, f)) > 0;) s.append(b, n);
+    std::fclose(f);
+    return s;
+  };
+  const std::string messages = slurp(logs / "FIX.4.4-INIT--ACC.messages.log");
+  const std::string events = slurp(logs / "FIX.4.4-INIT--ACC.event.log");
+  CHECK(messages.find('\x01') == std::string::npos);
+  CHECK(messages.find(" out 8=FIX.4.4|") != std::string::npos);
+  CHECK(messages.find("|35=A|") != std::string::npos);
+  CHECK(messages.find("|35=D|") != std::string::npos);
+  CHECK(messages.find("|35=8|") != std::string::npos);
+  CHECK(std::count(messages.begin(), messages.end(), '\n') >= 5);  // 2 Logons, the order, 2 reports
+  // Inbound lines are the acceptor's (SenderCompID ACC), outbound ours.
+  CHECK(messages.find(" in 8=FIX.4.4|9=") != std::string::npos);
+  CHECK(events.find("status logging_in") != std::string::npos);
+  CHECK(events.find("status active") != std::string::npos);
+}
+
+TEST_CASE("RefreshOnLogon releases the journal between connections and reloads it before the next Logon",
+          "[engine][refresh]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");
+  trader_app app;
+  const auto settings = parse(initiator_settings(port, dir.path / "initiator", "RefreshOnLogon=Y"));
+  auto eng = make_trader(app, port, dir.path / "initiator", {}, "RefreshOnLogon=Y");
+  auto pump = [&] { (void)eng->poll_once(); };
+  REQUIRE(wait_until([&] { return app.active(); }, pump));
+  send_order(*eng, 1);
+  REQUIRE(wait_until([&] { return app.exec_count() == 2; }, pump));
+  const std::uint64_t next_out = eng->session_core(0).next_outbound_seq();
+  {
+    // Held while connected.
+    auto held = engine::open_journal(settings.sessions[0], "store", 1024, 1);
+    CHECK_FALSE(held.has_value());
+  }
+  eng->disconnect(0);
+  REQUIRE(wait_until([&] { return app.disconnects.load() == 1; }, pump));
+  {
+    // Released while disconnected: another process (here: this test) may
+    // edit it, and the session's next Logon uses what is on disk.
+    auto j = engine::open_journal(settings.sessions[0], "store", 1024, 1);
+    INFO((j ? std::string() : j.error().message));
+    REQUIRE(j.has_value());
+    REQUIRE(j.value()->set_next_outbound_seq(next_out + 10) == store::store_status::ok);
+  }
+  REQUIRE(wait_until([&] { return app.logons.load() == 2 && app.active(); }, pump));
+  CHECK(eng->session_core(0).next_outbound_seq() >= next_out + 11);  // the Logon went out as next_out + 10
+  send_order(*eng, 2);
+  REQUIRE(wait_until([&] { return app.exec_count() == 4; }, pump));  // the acceptor filled the gap and trades on
+}
+
+TEST_CASE("without RefreshOnLogon the journal stays held while disconnected", "[engine][refresh]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  trader_app app;
+  const auto settings = parse(initiator_settings(port, dir.path / "initiator"));
+  auto eng = make_trader(app, port, dir.path / "initiator");
+  (void)eng->poll_once();  // nobody listens: the connect fails
+  auto j = engine::open_journal(settings.sessions[0], "store", 1024, 1);
+  CHECK_FALSE(j.has_value());
+}

@@ -28,6 +28,16 @@
 //              host name = SocketConnectHost, SNI) unless CertificateVerifyLevel
 //              is 0, and present ClientCertificateFile when set. Sessions
 //              sharing a port share the first one's TLS settings.
+//   refresh    RefreshOnLogon=Y: the session's journal is closed (its lock
+//              released) whenever the session has no connection, and opened
+//              again - sequence numbers and history reloaded from disk -
+//              before each connection attempt or accepted Logon; a journal
+//              another process holds then means no connection (an initiator
+//              retries after its backoff, an acceptor closes the connection).
+//              While closed, session_core(h) reads 0 for both next sequence
+//              numbers and store writes fail (reset_sequence_numbers answers
+//              store_error). For hot standby pairs and for tools that edit a
+//              journal between connections.
 //   schedule   at a window's end an active session logs out and stops
 //              connecting; a new daily/weekly window resets the journal's
 //              sequence numbers (the window start is kept beside the journal
@@ -89,6 +99,7 @@
 #include "fixring/engine/config/result.hpp"
 #include "fixring/engine/config/schedule.hpp"
 #include "fixring/engine/config/settings.hpp"
+#include "fixring/engine/engine/session_log.hpp"
 #include "fixring/engine/engine/setup.hpp"
 #include "fixring/engine/engine/stamped_store.hpp"
 #include "fixring/engine/reactor/reactor.hpp"
@@ -388,6 +399,7 @@ class engine {
     config::session_settings settings;
     std::unique_ptr<store::session_journal> journal;
     std::unique_ptr<journal_t> stamped;  // what the session core writes through
+    std::unique_ptr<session_log> log;    // FileLogPath; null without one
     std::unique_ptr<sink> snk;
     std::unique_ptr<handler> hnd;
     std::unique_ptr<session_t> core;
@@ -446,12 +458,20 @@ class engine {
       sl.journal_dir = sl.journal->directory();
       sl.snk = std::make_unique<sink>(sink{this, h});
       sl.hnd = std::make_unique<handler>(handler{this, h});
+      if (!s.file_log_path.empty()) {
+        auto lg = session_log::open(s.file_log_path, sl.name);
+        if (!lg) {
+          return config::config_error{lg.error().code, s.source + ": [SESSION] " + sl.name + ": " + lg.error().message};
+        }
+        sl.log = std::move(lg).value();
+      }
       sl.stamped = std::make_unique<journal_t>(*sl.journal, journal_clock{this});
       sl.core = std::make_unique<session_t>(make_session_config(s), *sl.stamped, *sl.snk, *sl.hnd, v.value());
       sl.retry = config::backoff(s.reconnect);
       if (!s.persist_messages) sl.send_flags = store::flag_no_resend;
       sl.prng = opts_.reconnect_seed + h;
       sl.window_start_ns = read_window_start(sl.journal_dir);
+      release_journal(sl);  // RefreshOnLogon: held only while connected
       const reactor::tls_context* tls = nullptr;
       if (s.tls.enabled) {
         const reactor::tls_config tc = make_tls_config(s);
@@ -502,11 +522,41 @@ class engine {
     return reactor::detail::monotonic_now_ns() + (reactor_->wall_now_ns() - reactor_->now_ns());
   }
 
+  // ---- RefreshOnLogon: the journal is held only while connected ----
+
+  // Opens the journal again (recovery from disk) when it was released. Cold:
+  // once per connection, and it allocates. False when it cannot be opened
+  // (e.g. another process holds it); the session stays without a journal.
+  bool ensure_journal(slot& s) noexcept {
+    if (s.journal) return true;
+    try {
+      auto j = open_journal(s.settings, opts_.default_store_dir, opts_.journal_index_capacity, reactor_->wall_now_ns());
+      if (!j) {
+        if (s.log) s.log->event(reactor_->wall_now_ns(), "RefreshOnLogon: journal not reopened");
+        return false;
+      }
+      s.journal = std::move(j).value();
+    } catch (...) {  // allocation failure on the cold path: no connection this time
+      return false;
+    }
+    s.stamped->set_store(*s.journal);
+    if (s.log) s.log->event(reactor_->wall_now_ns(), "RefreshOnLogon: journal reloaded from disk");
+    return true;
+  }
+
+  void release_journal(slot& s) noexcept {
+    if (!s.settings.refresh_on_logon || !s.journal) return;
+    s.stamped->detach();
+    s.journal.reset();  // closes the files and releases the lock
+  }
+
   // ---- sink ----
 
   send_status sink_send(session_handle h, std::span<const char> bytes) noexcept {
     switch (reactor_->send(slots_[h].conn, bytes)) {
-      case reactor::send_result::ok: return send_status::ok;
+      case reactor::send_result::ok:
+        if (slots_[h].log) slots_[h].log->message(reactor_->wall_now_ns(), false, bytes);
+        return send_status::ok;
       case reactor::send_result::back_pressured: return send_status::back_pressured;
       case reactor::send_result::closed: return send_status::closed;
     }
@@ -519,6 +569,7 @@ class engine {
   void on_session_status(session_handle h, session_status st, session_error err) noexcept {
     slot& s = slots_[h];
     if (st == session_status::active) s.retry.reset();
+    if (s.log) log_status(*s.log, st, err);
     app_.on_status(h, st, err);
   }
 
@@ -558,6 +609,7 @@ class engine {
     ++stats_.connect_failures;
     s.conn = reactor::invalid_conn;
     s.core->on_disconnected(reactor_->wall_now_ns());
+    release_journal(s);
     schedule_reconnect(s, now_ns);
   }
 
@@ -567,7 +619,43 @@ class engine {
     if (e->session < 0 && !route(*e, data)) return data.size();
     if (e->session < 0) return 0;  // need more bytes for the first message
     (void)now_ns;
-    return slots_[static_cast<std::size_t>(e->session)].core->on_bytes(data, reactor_->wall_now_ns());
+    slot& s = slots_[static_cast<std::size_t>(e->session)];
+    const std::size_t used = s.core->on_bytes(data, reactor_->wall_now_ns());
+    if (s.log) log_inbound(*s.log, data.first(used), s.settings.max_message_bytes);
+    return used;
+  }
+
+  // FileLogPath: the messages the session consumed, one line each (framed
+  // again here, only when logging).
+  void log_inbound(session_log& log, std::span<const char> bytes, std::uint32_t max_message_bytes) noexcept {
+    codec::frame_limits limits;
+    limits.max_message_bytes = max_message_bytes;
+    const std::int64_t wall = reactor_->wall_now_ns();
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+      const codec::frame_result f = codec::frame(bytes.data() + pos, bytes.size() - pos, limits);
+      const std::size_t n = f.status == codec::frame_status::incomplete || f.size_bytes == 0 ? bytes.size() - pos
+                                                                                            : f.size_bytes;
+      log.message(wall, true, bytes.subspan(pos, n));
+      pos += n;
+    }
+  }
+
+  void log_status(session_log& log, session_status st, session_error err) noexcept {
+    char line[128];
+    std::size_t n = 0;
+    auto put = [&](std::string_view t) noexcept {
+      const std::size_t k = std::min(t.size(), sizeof line - n);
+      std::memcpy(line + n, t.data(), k);
+      n += k;
+    };
+    put("status ");
+    put(to_string(st));
+    if (err != session_error::none) {
+      put(": ");
+      put(to_string(err));
+    }
+    log.event(reactor_->wall_now_ns(), {line, n});
   }
 
   // Binds a pending connection to the session its first message names. False
@@ -580,7 +668,7 @@ class engine {
     if (d) {
       const session_handle h = directory_slots_[*d];
       slot& s = slots_[h];
-      if (s.conn == reactor::invalid_conn && s.enabled && s.in_window && !shutdown_started_) {
+      if (s.conn == reactor::invalid_conn && s.enabled && s.in_window && !shutdown_started_ && ensure_journal(s)) {
         --pending_;
         e.session = h;
         s.conn = e.id;
@@ -607,6 +695,7 @@ class engine {
     if (s.conn != c) return;
     s.conn = reactor::invalid_conn;
     s.core->on_disconnected(reactor_->wall_now_ns());
+    release_journal(s);
     if (s.initiator) schedule_reconnect(s, now_ns);
   }
 
@@ -641,7 +730,10 @@ class engine {
       } else if (s.initiator && s.enabled && s.in_window && !shutdown_started_ && now_ns >= s.next_connect_ns) {
         connect(h, now_ns);
       }
-      if (maintain) (void)s.journal->maintain(wall);
+      if (maintain) {
+        if (s.journal) (void)s.journal->maintain(wall);
+        if (s.log) s.log->flush();
+      }
     }
     if constexpr (requires(App& a) { { a.on_tick(wall) } noexcept; }) app_.on_tick(wall);
     if (shutdown_started_ && (!any_connected || now_ns >= shutdown_deadline_ns_)) stop();
@@ -662,6 +754,11 @@ class engine {
     slot& s = slots_[h];
     const auto& eps = s.settings.connect_endpoints;
     if (eps.empty()) return;
+    if (!ensure_journal(s)) {  // RefreshOnLogon: another process holds the journal
+      ++stats_.connect_failures;
+      schedule_reconnect(s, now_ns);
+      return;
+    }
     const config::endpoint& ep = eps[s.endpoint % eps.size()];
     ++s.endpoint;
     ++stats_.connect_attempts;
@@ -674,6 +771,7 @@ class engine {
     const reactor::connect_result r = reactor_->connect(ep.host.c_str(), ep.port, o);
     if (!r.ok()) {
       ++stats_.connect_failures;
+      release_journal(s);
       schedule_reconnect(s, now_ns);
       return;
     }
@@ -712,6 +810,13 @@ class engine {
     s.in_window = true;
     s.next_schedule_check_ns = config::current_session_end_utc_ns(sch, wall);
     if (start != s.window_start_ns) {
+      if (!ensure_journal(s)) {  // RefreshOnLogon and another process holds it
+        s.next_schedule_check_ns = wall + 1'000'000'000;
+        return;
+      }
+      const auto release = [&] {
+        if (s.conn == reactor::invalid_conn) release_journal(s);
+      };
       // A new daily/weekly window: its sequence numbers start at 1.
       if (s.window_start_ns != 0 || s.journal->next_outbound_seq() > 1 || s.journal->next_inbound_seq() > 1) {
         if (s.conn == reactor::invalid_conn) {
@@ -725,6 +830,7 @@ class engine {
       }
       s.window_start_ns = start;
       (void)write_window_start(s.journal_dir, start);
+      release();
     }
   }
 

@@ -18,8 +18,12 @@
 // machine (Google Benchmark, clock_gettime(CLOCK_MONOTONIC) loop, 2026-11-22;
 // rdtsc alone: about 11 ns).
 //
-// The store can be swapped (set_store) while no session call is running, which
-// RefreshOnLogon uses to reload a journal from disk.
+// RefreshOnLogon: the engine closes a session's journal while it is
+// disconnected (detach(), releasing the journal's lock, so that a standby
+// process or an operator tool may use it) and opens it again - reloading
+// sequence numbers and history from disk - before the next logon
+// (set_store()). While detached every write answers store_status::bad_state,
+// find_outbound finds nothing and both next sequence numbers read 0.
 //
 // Ownership: refers to the store (does not own it). Thread contract: the
 // session's thread, like the store itself.
@@ -46,34 +50,50 @@ class stamped_store {
   stamped_store(Store& store, Clock clock) noexcept : store_(&store), clock_(clock) {}
 
   void set_store(Store& store) noexcept { store_ = &store; }
-  [[nodiscard]] Store& underlying() const noexcept { return *store_; }
+  void detach() noexcept { store_ = nullptr; }
+  [[nodiscard]] bool attached() const noexcept { return store_ != nullptr; }
 
   [[nodiscard]] std::span<char> reserve_outbound(std::size_t max_bytes) noexcept {
+    if (store_ == nullptr) return {};
     return store_->reserve_outbound(max_bytes);
   }
   // The session's now_ns (the loop time, also in the message's SendingTime) is
   // replaced by a fresh read.
   [[nodiscard]] store::store_status commit_outbound(std::uint64_t seq, std::size_t size_bytes, std::uint32_t flags,
                                                     std::int64_t) noexcept {
+    if (store_ == nullptr) return store::store_status::bad_state;
     return store_->commit_outbound(seq, size_bytes, flags, clock_.now_ns());
   }
   [[nodiscard]] store::store_status record_inbound(std::uint64_t seq, std::span<const char> bytes,
                                                    std::uint32_t flags, std::int64_t now_ns) noexcept {
+    if (store_ == nullptr) return store::store_status::bad_state;
     return store_->record_inbound(seq, bytes, flags, now_ns);
   }
   [[nodiscard]] store::stored_message find_outbound(std::uint64_t seq) const noexcept {
+    if (store_ == nullptr) return {};
     return store_->find_outbound(seq);
   }
-  [[nodiscard]] std::uint64_t next_outbound_seq() const noexcept { return store_->next_outbound_seq(); }
-  [[nodiscard]] std::uint64_t next_inbound_seq() const noexcept { return store_->next_inbound_seq(); }
+  [[nodiscard]] std::uint64_t next_outbound_seq() const noexcept {
+    return store_ == nullptr ? 0 : store_->next_outbound_seq();
+  }
+  [[nodiscard]] std::uint64_t next_inbound_seq() const noexcept {
+    return store_ == nullptr ? 0 : store_->next_inbound_seq();
+  }
   [[nodiscard]] store::store_status set_next_outbound_seq(std::uint64_t seq) noexcept {
+    if (store_ == nullptr) return store::store_status::bad_state;
     return store_->set_next_outbound_seq(seq);
   }
   [[nodiscard]] store::store_status set_next_inbound_seq(std::uint64_t seq) noexcept {
+    if (store_ == nullptr) return store::store_status::bad_state;
     return store_->set_next_inbound_seq(seq);
   }
-  [[nodiscard]] store::store_status reset(std::int64_t now_ns) noexcept { return store_->reset(now_ns); }
-  [[nodiscard]] store::store_status last_status() const noexcept { return store_->last_status(); }
+  [[nodiscard]] store::store_status reset(std::int64_t now_ns) noexcept {
+    if (store_ == nullptr) return store::store_status::bad_state;
+    return store_->reset(now_ns);
+  }
+  [[nodiscard]] store::store_status last_status() const noexcept {
+    return store_ == nullptr ? store::store_status::bad_state : store_->last_status();
+  }
 
  private:
   Store* store_;
