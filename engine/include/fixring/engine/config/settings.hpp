@@ -146,7 +146,8 @@ inline constexpr key_info setting_keys[] = {
   {setting_key::reset_on_disconnect, "ResetOnDisconnect", "Y|N", "N",
    "Reset sequence numbers whenever the connection drops."},
   {setting_key::refresh_on_logon, "RefreshOnLogon", "Y|N", "N",
-   "Reload sequence numbers from the journal before each logon."},
+   "Release the journal while disconnected and reload it (sequence numbers, history) from disk "
+   "before each logon, so a standby process or a tool may use it in between."},
   {setting_key::data_dictionary, "DataDictionary", "file path", "(built-in)",
    "FIX dictionary for FIX.4.x sessions."},
   {setting_key::transport_data_dictionary, "TransportDataDictionary", "file path", "(built-in)",
