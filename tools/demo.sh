@@ -154,7 +154,8 @@ step "the gap and its recovery, from both sides"
 grep -E 'forced gap|resend request|gap fill|gap recovered' "$run/trader.log" | sed 's/^/  trader   | /' || true
 grep -E 'resend request|sequence reset|gap detected' "$run/exchange.log" | sed 's/^/  exchange | /' || true
 grep -q 'gap recovered' "$run/trader.log" || die "the forced gap was not recovered by ResendRequest + GapFill (log: $run/trader.log)"
-"$fixjournal" dump --type 2 --type 4 "$run/journals/trader" | sed 's/^/  trader journal | /' || true
+"$fixjournal" dump --type 2 --type 4 "$run/journals/trader" | sed 's/^/  trader journal   | /' || true
+"$fixjournal" dump --type 2 --type 4 "$run/journals/exchange" | sed 's/^/  exchange journal | /' || true
 
 step "the exchange's view of the session lifecycle (from its log)"
 grep -E 'logon|logout|resend|sequence reset|gap' "$run/exchange.log" | sed 's/^/  exchange | /' || true
