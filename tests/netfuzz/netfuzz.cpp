@@ -10,6 +10,8 @@
 //   FZ1    in-session fuzzing: logs on, then sends classes of bad messages
 //   FZPRE  first-message fuzzing: every attempt on a fresh connection
 //   GAPQ   FixringMaxQueuedMessages=--gap-queue-limit: the gap-queue bound
+//   GAPB   FixringMaxQueuedBytes=--gap-queue-bytes: the same bound in bytes
+//   GAPL   FixringMaxQueuedMessages=--gap-queue-limit, FixringQueueFull=logout
 //   SILENT logs on with HeartBtInt=1 and goes quiet: TestRequest, then disconnect
 //
 // Attribution. Each fuzz message on FZ1 is preceded by a SequenceReset-Reset
@@ -33,8 +35,9 @@
 //     count in VmRSS only);
 //   - the pending-connection bound (min(--max-pending, --max-connections - 1)
 //     open at once, the rest closed at once) and the pending timeout;
-//   - the gap queue holds --gap-queue-limit messages, drops the rest and asks
-//     for them again;
+//   - the gap queue holds --gap-queue-limit messages (or --gap-queue-bytes),
+//     drops the rest and asks for them again; with FixringQueueFull=logout
+//     it logs out instead;
 //   - at the end the acceptor is alive and a fresh Logon is answered.
 // Prints what was sent by class and what the acceptor answered (Rejects by
 // SessionRejectReason, Logouts by Text, disconnects, silent batches).
@@ -94,7 +97,8 @@ struct options {
   std::uint32_t max_connections = 64;
   int pending_timeout_ms = 10'000;
   std::uint32_t max_message_bytes = 65'536;
-  std::uint32_t gap_queue_limit = 20;
+  std::uint32_t gap_queue_limit = 20;     // GAPQ's and GAPL's FixringMaxQueuedMessages
+  std::uint32_t gap_queue_bytes = 8192;   // GAPB's FixringMaxQueuedBytes
   bool validating = false;  // the acceptor validates against a FIX.4.4 dictionary
 };
 
@@ -1346,40 +1350,64 @@ bool check_pending_timeout(const options& o, const std::vector<double>& closed_a
   return true;
 }
 
-// GAPQ: Logon, then 2 * limit + 10 orders beyond a gap at 2. The queue holds
-// `limit` of them; after a GapFill for 2 those are delivered (2 ExecutionReports
-// each), the rest were dropped and are asked for again (ResendRequest from the
-// first dropped number) once HeartBtInt has passed.
-bool check_gap_queue(const options& o, std::string& error, std::string& summary) {
-  fix_conn c;
-  if (!c.open(o.host, o.port)) return error = "GAPQ: connect failed", false;
-  if (!c.send_all(frame_fix("FIX.4.4", header("A", 1, "GAPQ", o.acceptor_id) + soh("98=0|108=1|141=Y|"))))
-    return error = "GAPQ: Logon not sent", false;
+// A session whose gap queue is bounded: Logon, then orders beyond a gap at 2,
+// each of the same length. The queue holds what fits (by count and by bytes)
+// and drops the rest; after a GapFill for 2 the held ones are delivered (two
+// ExecutionReports each) and the dropped ones are asked for again (a
+// ResendRequest from the first dropped number) once HeartBtInt has passed.
+struct gap_case {
+  std::string comp_id;          // the session's TargetCompID
+  std::uint32_t limit_messages;  // its FixringMaxQueuedMessages
+  std::uint32_t limit_bytes;     // its FixringMaxQueuedBytes
+  std::size_t pad_bytes;         // Text(58) in each order, to make the bytes bound bind
+};
+
+std::string gap_order(const std::string& comp_id, const std::string& acceptor_id, std::uint64_t seq, std::size_t pad) {
+  char id[32];
+  std::snprintf(id, sizeof id, "Q%06llu", static_cast<unsigned long long>(seq));
+  return frame_fix("FIX.4.4", header("D", seq, comp_id, acceptor_id) + "11=" + id +
+                                  soh("|21=1|38=1|40=2|44=1|54=1|55=IBM|") +
+                                  (pad ? "58=" + std::string(pad, 'p') + "\x01" : std::string()) + "60=" + utc_now() + "\x01");
+}
+
+bool logon_simple(fix_conn& c, const options& o, const std::string& comp_id, int heartbeat_s, std::string& error) {
+  if (!c.open(o.host, o.port)) return error = comp_id + ": connect failed", false;
+  if (!c.send_all(frame_fix("FIX.4.4", header("A", 1, comp_id, o.acceptor_id) + "98=0\x01" "108=" +
+                                           std::to_string(heartbeat_s) + "\x01" "141=Y\x01")))
+    return error = comp_id + ": Logon not sent", false;
   std::string msg;
   answer a;
   if (c.read_message(5000, msg) != fix_conn::rd::message || !parse_answer(msg, a) || a.type != "A")
-    return error = "GAPQ: no Logon answer", false;
-  const std::uint64_t n = 2 * o.gap_queue_limit + 10;
+    return error = comp_id + ": no Logon answer", false;
+  return true;
+}
+
+bool check_gap_queue(const options& o, const gap_case& g, std::string& error, std::string& summary) {
+  fix_conn c;
+  if (!logon_simple(c, o, g.comp_id, 1, error)) return false;
+  const std::size_t size = gap_order(g.comp_id, o.acceptor_id, 3, g.pad_bytes).size();
+  const std::uint64_t fit = std::min<std::uint64_t>(g.limit_messages, g.limit_bytes / size);
+  const std::uint64_t n = 2 * fit + 10;
   std::string wire;
-  for (std::uint64_t s = 3; s < 3 + n; ++s)
-    wire += frame_fix("FIX.4.4", header("D", s, "GAPQ", o.acceptor_id) + "11=Q" + std::to_string(s) +
-                                     soh("|21=1|38=1|40=2|44=1|54=1|55=IBM|60=") + utc_now() + "\x01");
-  if (!c.send_all(wire)) return error = "GAPQ: orders not sent", false;
+  for (std::uint64_t s = 3; s < 3 + n; ++s) wire += gap_order(g.comp_id, o.acceptor_id, s, g.pad_bytes);
+  if (!c.send_all(wire)) return error = g.comp_id + ": orders not sent", false;
+  std::string msg;
+  answer a;
   std::uint64_t resend_requests = 0;
   const auto until = steady::now() + 2s;
   while (steady::now() < until && resend_requests == 0) {
     if (c.read_message(100, msg) == fix_conn::rd::message && parse_answer(msg, a) && a.type == "2") ++resend_requests;
   }
-  if (resend_requests == 0) return error = "GAPQ: no ResendRequest for the gap at 2", false;
+  if (resend_requests == 0) return error = g.comp_id + ": no ResendRequest for the gap at 2", false;
   // Fill the gap at 2.
-  if (!c.send_all(frame_fix("FIX.4.4", header("4", 2, "GAPQ", o.acceptor_id) + soh("43=Y|122=") + utc_now() +
+  if (!c.send_all(frame_fix("FIX.4.4", header("4", 2, g.comp_id, o.acceptor_id) + soh("43=Y|122=") + utc_now() +
                                             soh("|123=Y|36=3|"))))
-    return error = "GAPQ: GapFill not sent", false;
+    return error = g.comp_id + ": GapFill not sent", false;
   std::uint64_t execs = 0, max_order = 0, rerequest_from = 0;
   const auto end = steady::now() + 4s;
   while (steady::now() < end && rerequest_from == 0) {
     const auto r = c.read_message(100, msg);
-    if (r == fix_conn::rd::closed) return error = "GAPQ: disconnected", false;
+    if (r == fix_conn::rd::closed) return error = g.comp_id + ": disconnected", false;
     if (r != fix_conn::rd::message || !parse_answer(msg, a)) continue;
     if (a.type == "8") {
       ++execs;
@@ -1387,17 +1415,45 @@ bool check_gap_queue(const options& o, std::string& error, std::string& summary)
     } else if (a.type == "2") {
       rerequest_from = a.begin_seq;
     } else if (a.type == "1") {
-      (void)c.send_all(frame_fix("FIX.4.4", header("0", 3 + n, "GAPQ", o.acceptor_id) + "112=" + a.test_req + "\x01"));
+      (void)c.send_all(frame_fix("FIX.4.4", header("0", 3 + n, g.comp_id, o.acceptor_id) + "112=" + a.test_req + "\x01"));
     }
   }
-  summary = "gap queue (FixringMaxQueuedMessages=" + std::to_string(o.gap_queue_limit) + "): " + std::to_string(n) +
-            " orders beyond a gap, " + std::to_string(execs / 2) + " delivered after the GapFill (highest MsgSeqNum " +
-            std::to_string(max_order) + "), ResendRequest again from " + std::to_string(rerequest_from);
+  summary = "gap queue " + g.comp_id + " (FixringMaxQueuedMessages=" + std::to_string(g.limit_messages) +
+            ", FixringMaxQueuedBytes=" + std::to_string(g.limit_bytes) + ", " + std::to_string(size) + "-byte orders): " +
+            std::to_string(n) + " orders beyond a gap, " + std::to_string(execs / 2) +
+            " delivered after the GapFill (highest MsgSeqNum " + std::to_string(max_order) +
+            "), ResendRequest again from " + std::to_string(rerequest_from);
   c.abort();
-  if (execs != 2 * o.gap_queue_limit || max_order != 2 + o.gap_queue_limit)
-    return error = "GAPQ: expected exactly the " + std::to_string(o.gap_queue_limit) + " queued orders answered; " + summary, false;
-  if (rerequest_from != 3 + o.gap_queue_limit)
-    return error = "GAPQ: dropped messages not asked for again; " + summary, false;
+  if (execs != 2 * fit || max_order != 2 + fit)
+    return error = g.comp_id + ": expected exactly the " + std::to_string(fit) + " queued orders answered; " + summary, false;
+  if (rerequest_from != 3 + fit) return error = g.comp_id + ": dropped messages not asked for again; " + summary, false;
+  return true;
+}
+
+// A session with FixringQueueFull=logout: the message that finds the gap queue
+// full is answered with Logout "Inbound queue full", then the disconnect.
+bool check_gap_queue_logout(const options& o, const std::string& comp_id, std::uint32_t limit, std::string& error,
+                            std::string& summary) {
+  fix_conn c;
+  if (!logon_simple(c, o, comp_id, 30, error)) return false;
+  std::string wire;
+  for (std::uint64_t s = 3; s < 3 + limit + 5; ++s) wire += gap_order(comp_id, o.acceptor_id, s, 0);
+  if (!c.send_all(wire)) return error = comp_id + ": orders not sent", false;
+  std::string msg, logout_text = "(none)";
+  answer a;
+  bool logout = false;
+  for (;;) {
+    const auto r = c.read_message(5000, msg);
+    if (r == fix_conn::rd::timeout) return error = comp_id + ": no Logout or disconnect when the gap queue was full", false;
+    if (r == fix_conn::rd::closed) break;
+    if (!parse_answer(msg, a) || a.type != "5") continue;
+    logout = true;
+    logout_text = a.text;
+    (void)c.send_all(frame_fix("FIX.4.4", header("5", 3 + limit + 5, comp_id, o.acceptor_id)));
+  }
+  summary = "gap queue " + comp_id + " (FixringMaxQueuedMessages=" + std::to_string(limit) +
+            ", FixringQueueFull=logout): Logout '" + logout_text + "', then disconnected";
+  if (!logout || logout_text != "Inbound queue full") return error = comp_id + ": " + summary, false;
   return true;
 }
 
@@ -1462,7 +1518,8 @@ int main(int argc, char** argv) {
   cli.add_option("--max-connections", o.max_connections, "the acceptor's engine_options::max_connections");
   cli.add_option("--pending-timeout-ms", o.pending_timeout_ms, "the acceptor's engine_options::pending_timeout_ms");
   cli.add_option("--max-message-bytes", o.max_message_bytes, "the acceptor's FixringMaxMessageBytes");
-  cli.add_option("--gap-queue-limit", o.gap_queue_limit, "GAPQ's FixringMaxQueuedMessages");
+  cli.add_option("--gap-queue-limit", o.gap_queue_limit, "GAPQ's and GAPL's FixringMaxQueuedMessages");
+  cli.add_option("--gap-queue-bytes", o.gap_queue_bytes, "GAPB's FixringMaxQueuedBytes");
   cli.add_flag("--validating", o.validating, "the acceptor has UseDataDictionary=Y and a FIX.4.4 DataDictionary");
   CLI11_PARSE(cli, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -1501,7 +1558,9 @@ int main(int argc, char** argv) {
   }
 
   // Limits first: the pending bound, keeping 16 idle connections for the timeout.
-  pending_check pc = check_pending_bound(o, 16);
+  // Keep a few pending slots free for the fuzzer's own new connections.
+  const std::size_t expected_open = std::min<std::size_t>(o.max_pending, o.max_connections - 1);
+  pending_check pc = check_pending_bound(o, std::min<std::size_t>(16, expected_open > 4 ? expected_open - 4 : 0));
   if (!pc.ok) failures.push_back(pc.error);
   if (!pc.logon_refused_while_full) failures.push_back("a Logon was not refused while every pending slot was taken");
   std::printf("pending bound: %zu idle connections opened, %zu kept open (expected %zu), %zu closed at once; "
@@ -1521,8 +1580,10 @@ int main(int argc, char** argv) {
   if (!fuzz_ok) failures.push_back("fuzzer: " + fz.error());
   if (fz.violations() != 0) failures.push_back("fuzzer: " + std::to_string(fz.violations()) + " answers not allowed for their class");
 
-  std::string err, gap_summary, silent_summary;
-  if (!check_gap_queue(o, err, gap_summary)) failures.push_back(err);
+  std::string err, gap_summary, gap_bytes_summary, gap_logout_summary, silent_summary;
+  if (!check_gap_queue(o, {"GAPQ", o.gap_queue_limit, 1u << 20, 0}, err, gap_summary)) failures.push_back(err);
+  if (!check_gap_queue(o, {"GAPB", 10'000, o.gap_queue_bytes, 900}, err, gap_bytes_summary)) failures.push_back(err);
+  if (!check_gap_queue_logout(o, "GAPL", o.gap_queue_limit, err, gap_logout_summary)) failures.push_back(err);
   if (!check_silent_peer(o, err, silent_summary)) failures.push_back(err);
   pending_watcher.join();
   double first_pending_ms = 0, last_pending_ms = 0;
@@ -1561,7 +1622,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(trr.orders), static_cast<unsigned long long>(trr.exec_reports),
               static_cast<double>(trr.max_answer_us) / 1000.0, o.answer_bound_ms,
               static_cast<unsigned long long>(trr.late_or_missing), trr.disconnected ? "YES" : "no");
-  std::printf("%s\n%s\n", gap_summary.c_str(), silent_summary.c_str());
+  std::printf("%s\n%s\n%s\n%s\n", gap_summary.c_str(), gap_bytes_summary.c_str(), gap_logout_summary.c_str(),
+              silent_summary.c_str());
   std::printf("pending timeout (%d ms): %zu idle connections closed by the acceptor between %.0f and %.0f ms\n",
               o.pending_timeout_ms, pc.held.size(), first_pending_ms, last_pending_ms);
   std::printf("acceptor VmRSS: start %llu MiB, peak %llu MiB (RssAnon peak %llu MiB, bound %llu MiB), end %llu MiB, bound %llu MiB\n",
