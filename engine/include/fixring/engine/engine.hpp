@@ -26,8 +26,16 @@
 //              client certificate when CertificateVerifyLevel has bit 2;
 //              initiators verify the acceptor (CertificateAuthoritiesFile,
 //              host name = SocketConnectHost, SNI) unless CertificateVerifyLevel
-//              is 0, and present ClientCertificateFile when set. Sessions
-//              sharing a port share the first one's TLS settings.
+//              is 0, and present ClientCertificateFile when set; SSLProtocol
+//              and SSLCipherSuite restrict the versions and TLS 1.2 ciphers
+//              (make_tls_config in setup.hpp). Sessions sharing a port share
+//              the first one's TLS settings.
+//   logs       FileLogPath: a readable message log and event log per session
+//              (session_log.hpp: buffered, flushed every 10 ms by the tick).
+//   limits     FixringMaxMessageBytes (inbound frames and outbound messages),
+//              FixringMaxQueuedMessages/Bytes and FixringQueueFull (the gap
+//              queue), FixringMaxPendingConnections and FixringPendingTimeoutMs
+//              (accepted connections before their Logon), LogonTimeout.
 //   refresh    RefreshOnLogon=Y: the session's journal is closed (its lock
 //              released) whenever the session has no connection, and opened
 //              again - sequence numbers and history reloaded from disk -
