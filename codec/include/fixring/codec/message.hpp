@@ -1,5 +1,16 @@
 // A parsed FIX message: a non-owning view over framed bytes plus an index of
-// its fields, built in one pass with no allocation and no copy.
+// its fields, built with no allocation and no copy.
+//
+// How (codec/src/field_index.cpp): a SIMD fast path indexes the messages a
+// session sees all day (fields under 64 bytes, tags of 1..4 digits, no DATA
+// field), tag numbers decoded eight at a time; anything else, and every
+// error, goes to a careful scalar indexer that handles every input. Both give
+// the same answer for every input (tests/codec/field_index_test.cpp and the
+// fuzz_frame target compare them). On x86-64 the AVX2 code is chosen at the
+// first call on CPUs that have AVX2 and BMI2.
+//
+// Cost, on a 3.2 GHz AMD EPYC (Zen 3): parse(bytes) of a 157-byte
+// NewOrderSingle, framing checks included, about 60 ns; see bench/codec_bench.
 //
 // Ownership: the message refers to the bytes it was parsed from; they must
 // outlive it and stay unchanged. The index lives inside the object (Capacity
