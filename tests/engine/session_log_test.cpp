@@ -87,3 +87,12 @@ TEST_CASE("a log directory that cannot be made is an error naming it", "[engine]
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().message.find("FileLogPath: cannot create /proc/no/such/dir") != std::string::npos);
 }
+
+TEST_CASE("an empty event still makes a line", "[engine][log]") {
+  temp_dir dir;
+  auto r = session_log::open(dir.path, "S");
+  REQUIRE(r.has_value());
+  r.value()->event(t_ns, {});
+  r.value()->flush();
+  CHECK(slurp(r.value()->events_path()) == "20260101-12:00:00.000000005 \n");
+}

@@ -72,11 +72,11 @@ void session_log::append(file& f, std::int64_t wall_ns, std::string_view tag, st
   char* const start = p;
   p += codec::format_utc_timestamp(p, wall_ns, codec::time_precision::ns);
   *p++ = ' ';
-  std::memcpy(p, tag.data(), tag.size());
+  if (!tag.empty()) std::memcpy(p, tag.data(), tag.size());  // memcpy's source must not be null
   p += tag.size();
   if (translate_soh) {
     for (std::size_t i = 0; i < n; ++i) p[i] = text[i] == codec::soh ? '|' : text[i];
-  } else {
+  } else if (n != 0) {
     std::memcpy(p, text.data(), n);
   }
   p += n;
