@@ -942,3 +942,15 @@ TEST_CASE("skipping outbound numbers needs a logged-on session") {
   CHECK(h.s->skip_outbound_sequence(2) == send_result::not_logged_on);
   CHECK(h.s->next_outbound_seq() == 1);
 }
+
+TEST_CASE("a message the journal refuses is not delivered, and the session fails") {
+  harness<> h;
+  h.given_logged_on();
+  h.receive("D", 2, "11=a|");
+  REQUIRE(h.handler.app.size() == 1);
+  h.store.refuse_inbound(store::store_status::no_space);
+  h.receive("D", 3, "11=b|");
+  CHECK(h.handler.app.size() == 1);  // after a restart the counterparty resends 3: no double delivery
+  CHECK(h.s->status() == session_status::error);
+  CHECK(h.s->last_error() == session_error::store_failure);
+}

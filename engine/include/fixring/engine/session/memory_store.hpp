@@ -58,11 +58,16 @@ class memory_store {
 
   [[nodiscard]] store::store_status record_inbound(std::uint64_t seq, std::span<const char> bytes, std::uint32_t,
                                                    std::int64_t) noexcept {
+    if (refuse_inbound_ != store::store_status::ok) return status_ = refuse_inbound_;
     if (seq >= next_in_) next_in_ = seq + 1;  // a late record (below the expected number) keeps it
     inbound_bytes_ += bytes.size();
     ++inbound_count_;
     return status_ = store::store_status::ok;
   }
+
+  // Fault injection: every later record_inbound answers `s` (ok: records again),
+  // as a journal does when its disk is full.
+  void refuse_inbound(store::store_status s) noexcept { refuse_inbound_ = s; }
 
   [[nodiscard]] store::stored_message find_outbound(std::uint64_t seq) const noexcept {
     if (seq == 0 || seq > index_.size() || index_[seq - 1].size_bytes == 0) return {};
@@ -119,6 +124,7 @@ class memory_store {
   std::uint64_t inbound_count_ = 0;
   bool reserved_ = false;
   store::store_status status_ = store::store_status::ok;
+  store::store_status refuse_inbound_ = store::store_status::ok;
 };
 
 static_assert(session_store<memory_store>);

@@ -771,14 +771,21 @@ class session {
            (m.get_or(49) == std::string_view(cfg_.target_comp_id) && m.get_or(56) == std::string_view(cfg_.sender_comp_id));
   }
 
-  void consume(const codec::message& m, std::uint64_t seq, std::int64_t now_ns) noexcept {
-    consume(m.bytes(), m.msg_type(), seq, now_ns);
+  // Journals an inbound message under `seq`. False when the store refused it:
+  // the session is then in error and the message must not reach the
+  // application (after a restart the counterparty resends it, so delivering
+  // it now would deliver it twice).
+  bool consume(const codec::message& m, std::uint64_t seq, std::int64_t now_ns) noexcept {
+    return consume(m.bytes(), m.msg_type(), seq, now_ns);
   }
-  void consume(std::string_view bytes, std::string_view type, std::uint64_t seq, std::int64_t now_ns) noexcept {
+  bool consume(std::string_view bytes, std::string_view type, std::uint64_t seq, std::int64_t now_ns) noexcept {
     const bool admin = detail::is_admin_type(type);
     if (store_.record_inbound(seq, {bytes.data(), bytes.size()}, admin ? store::flag_admin : store::flag_none,
-                              now_ns) != store::store_status::ok)
+                              now_ns) != store::store_status::ok) {
       fail(session_error::store_failure);
+      return false;
+    }
+    return true;
   }
 
   // A framed message whose fields could not be indexed. Discarded silently,
@@ -1102,7 +1109,7 @@ class session {
         default: break;
       }
     }
-    consume(m, seq, now_ns);
+    if (!consume(m, seq, now_ns)) return;
     handler_.on_app_message(m, now_ns);
   }
 
