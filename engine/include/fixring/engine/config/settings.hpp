@@ -148,12 +148,13 @@ inline constexpr key_info setting_keys[] = {
   {setting_key::refresh_on_logon, "RefreshOnLogon", "Y|N", "N",
    "Release the journal while disconnected and reload it (sequence numbers, history) from disk "
    "before each logon, so a standby process or a tool may use it in between."},
-  {setting_key::data_dictionary, "DataDictionary", "file path", "(built-in)",
-   "FIX dictionary for FIX.4.x sessions."},
-  {setting_key::transport_data_dictionary, "TransportDataDictionary", "file path", "(built-in)",
+  {setting_key::data_dictionary, "DataDictionary", "file path", "(none)",
+   "FIX dictionary for FIX.4.x sessions. Without one, only the session layer's own checks apply "
+   "(framing, header, sequence, time); message bodies are not validated."},
+  {setting_key::transport_data_dictionary, "TransportDataDictionary", "file path", "(none)",
    "FIXT.1.1 session-level dictionary."},
-  {setting_key::app_data_dictionary, "AppDataDictionary", "file path", "(built-in)",
-   "Application-level dictionary for FIXT.1.1 sessions."},
+  {setting_key::app_data_dictionary, "AppDataDictionary", "file path", "(none)",
+   "Application-level dictionary for FIXT.1.1 sessions (validation needs both; see DataDictionary)."},
   {setting_key::default_appl_ver_id, "DefaultApplVerID",
    "FIX27|FIX30|FIX40|FIX41|FIX42|FIX43|FIX44|FIX50|FIX50SP1|FIX50SP2, FIX.5.0SP2 style, or 0..9",
    "(required for FIXT.1.1)", "Tag 1137 sent in the Logon."},
