@@ -265,7 +265,7 @@ def crash_restart(sb, rng):
 
 
 def require_sim_flags(sb, *flags):
-    """77 (skip) unless fixring-sim has every flag (developer H4's LP behaviours)."""
+    """77 (skip) unless fixring-sim has every flag (its LP behaviours)."""
     missing = [f for f in flags if not has_sim_flag(sb, f)]
     if missing:
         print("fixring-sim lacks %s: skipping" % ", ".join(missing))
