@@ -441,11 +441,12 @@ allowed allowed_for(cls c, bool validating) {
     case cls::unsupported_app_msg: a.business_reject = true; break;
     case cls::possdup_no_orig_time: a.rejects = {1}; break;
     case cls::seq_too_high: a.resend_request = true; a.silent_ok = true; break;
-    case cls::enormous_group:  // over the field index (512 fields): garbled, silent
+    case cls::enormous_group:  // over the field index (512 fields): Reject(99) in sequence; over the size limit: silent
       a.silent_ok = true;
       if (validating) {
-        a.rejects = {16, 15};
+        a.rejects = {16, 15, 99};
       } else {
+        a.rejects = {99};
         a.exec_reports = true;
       }
       break;

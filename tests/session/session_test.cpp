@@ -954,3 +954,41 @@ TEST_CASE("a message the journal refuses is not delivered, and the session fails
   CHECK(h.s->status() == session_status::error);
   CHECK(h.s->last_error() == session_error::store_failure);
 }
+
+namespace {
+std::string many_fields(int n) {
+  std::string f = "11=big|";
+  for (int i = 0; i < n; ++i) f += "5001=x|";
+  return f;
+}
+}  // namespace
+
+TEST_CASE("a message with more fields than the index holds is rejected in sequence, not left to stall the session") {
+  harness<> h;
+  h.given_logged_on();
+  h.receive("D", 2, many_fields(600));
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=3|34=2|49=ISLD|52=@|56=TW44|45=2|58=Other|372=D|373=99|"));
+  CHECK(h.s->next_inbound_seq() == 3);
+  CHECK(h.handler.app.empty());
+  h.receive("D", 3, "11=next|");
+  CHECK(h.handler.app.size() == 1);
+  CHECK(h.s->status() == session_status::active);
+}
+
+TEST_CASE("an unindexable message above the expected number opens a gap whose resend is then rejected") {
+  harness<> h;
+  h.given_logged_on();
+  h.receive("D", 3, many_fields(600));  // 2 is missing; this one is dropped
+  CHECK(h.sent().empty());
+  h.receive("D", 4, "11=after|");  // too high: ResendRequest from 2
+  REQUIRE(h.sent().size() == 1);
+  CHECK(h.sent()[0] == E("35=2|34=2|49=ISLD|52=@|56=TW44|7=2|16=0|"));
+  h.clear();
+  h.receive("D", 2, "11=two|");
+  h.receive("D", 3, "43=Y|122=" + timestamp(h.now) + "|" + many_fields(600));
+  h.receive("D", 4, "43=Y|122=" + timestamp(h.now) + "|11=after|");
+  CHECK(h.s->next_inbound_seq() == 5);
+  CHECK(h.handler.app.size() == 2);  // two and after; the big one rejected
+  CHECK(h.s->status() == session_status::active);
+}

@@ -185,13 +185,18 @@ class session {
       }
       const std::string_view bytes(data.data() + pos, f.size_bytes);
       pos += f.size_bytes;
-      if (parse_msg_.parse(bytes, f.body_offset, data_fields()) != codec::parse_error::none) {
+      const codec::parse_error pe = parse_msg_.parse(bytes, f.body_offset, data_fields());
+      if (pe != codec::parse_error::none) {
         if (awaiting_logon()) {
           ++stats_.garbled_discarded;
           fail(session_error::invalid_logon);
           break;
         }
-        on_garbled(bytes, now_ns);
+        if (pe == codec::parse_error::too_many_fields) {
+          reject_unindexable(bytes, now_ns);
+        } else {
+          on_garbled(bytes, now_ns);
+        }
         if (!accepting_input()) break;
         continue;
       }
@@ -814,6 +819,29 @@ class session {
       (void)bytes;
       (void)now_ns;
     }
+  }
+
+  // A well-framed message with more fields than the index holds. Discarding
+  // it silently would stall the session for good (its resend is discarded the
+  // same way, and everything behind it waits in the gap queue), so at the
+  // expected MsgSeqNum it is rejected (SessionRejectReason 99, Other) and its
+  // number consumed. Above the expected number it is dropped like a garbled
+  // message: the gap is asked for, and the resend arrives in sequence.
+  void reject_unindexable(std::string_view bytes, std::int64_t now_ns) noexcept {
+    ++stats_.garbled_discarded;
+    if (status_ != session_status::active && status_ != session_status::logging_out) return;
+    const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(bytes, t); };
+    std::uint64_t seq = 0;
+    if (!codec::parse_uint(field(34), seq) || seq != store_.next_inbound_seq()) return;
+    --stats_.garbled_discarded;
+    ++stats_.messages_received;
+    stats_.bytes_received += bytes.size();
+    last_received_ns_ = now_ns;
+    const std::string_view type = field(35);
+    send_reject(field, type, reject_reason::other, no_ref_tag, now_ns);
+    (void)consume(bytes, type, seq, now_ns);
+    drain_queue(now_ns);
+    check_gap_progress(now_ns);
   }
 
   void handle_logon_phase(const codec::message& m, std::int64_t now_ns) noexcept {
