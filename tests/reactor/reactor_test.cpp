@@ -639,3 +639,47 @@ TEST_CASE("an inbound connection beyond max_connections is refused and counted",
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 3; }));
   ::close(d);
 }
+
+namespace {
+// A plain listening socket on 127.0.0.1 (port 0: the kernel's choice).
+int hold_port(std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+}  // namespace
+
+TEST_CASE("listen waits out a port a just-killed process still holds", "[reactor]") {
+  recording_handler h;
+  auto r = make_reactor_or_skip(h, small_config());
+  std::uint16_t port = 0;
+  const int held = hold_port(port);
+  std::thread releaser([held] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::close(held);
+  });
+  auto lr = r->listen("127.0.0.1", port);
+  releaser.join();
+  CHECK(lr.ok());
+  CHECK(lr.port == port);
+}
+
+TEST_CASE("listen on a port held for good fails with EADDRINUSE naming the address", "[reactor]") {
+  recording_handler h;
+  auto r = make_reactor_or_skip(h, small_config());
+  std::uint16_t port = 0;
+  const int held = hold_port(port);
+  auto lr = r->listen("127.0.0.1", port);
+  ::close(held);
+  REQUIRE_FALSE(lr.ok());
+  CHECK(lr.error.status.name() == "EADDRINUSE");
+  CHECK(lr.error.message.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}

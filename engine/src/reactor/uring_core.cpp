@@ -192,7 +192,18 @@ int make_listen_socket(const char* addr, std::uint16_t port, int backlog, std::u
   }
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), len) != 0) {
+  // A process killed a moment ago may still hold the port: the kernel tears
+  // its io_uring (and the listening socket that ring holds) down
+  // asynchronously, after the process is reaped. A supervisor restarting a
+  // crashed acceptor at once would fail here, so EADDRINUSE is retried for up
+  // to one second (cold path: create() only) before it is reported.
+  int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), len);
+  for (int tries = 0; rc != 0 && errno == EADDRINUSE && port != 0 && tries < 100; ++tries) {
+    const timespec pause{0, 10'000'000};
+    ::nanosleep(&pause, nullptr);
+    rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), len);
+  }
+  if (rc != 0) {
     err = os_error(errno, std::string("bind ") + addr + ":" + std::to_string(port));
     ::close(fd);
     return -1;
