@@ -67,9 +67,14 @@ class checking_store {
   }
   [[nodiscard]] store::store_status record_inbound(std::uint64_t seq, std::span<const char> bytes, std::uint32_t flags,
                                                    std::int64_t now_ns) noexcept {
-    check(seq + 1 >= inner_.next_inbound_seq(), "record_inbound would lower the inbound number",
+    // A late record is allowed (a too-high Logon or ResendRequest that a
+    // GapFill jumped over is journaled under its own number afterwards), but
+    // it must never move the next expected number back.
+    const std::uint64_t before = inner_.next_inbound_seq();
+    const store::store_status s = inner_.record_inbound(seq, bytes, flags, now_ns);
+    check(inner_.next_inbound_seq() >= before, "record_inbound lowered the inbound number",
           std::string_view(bytes.data(), bytes.size()));
-    return inner_.record_inbound(seq, bytes, flags, now_ns);
+    return s;
   }
   [[nodiscard]] store::stored_message find_outbound(std::uint64_t seq) const noexcept { return inner_.find_outbound(seq); }
   [[nodiscard]] std::uint64_t next_outbound_seq() const noexcept { return inner_.next_outbound_seq(); }

@@ -15,5 +15,7 @@ artifacts=$work/artifacts
 rm -rf "$seeds"
 mkdir -p "$seeds" "$corpus" "$artifacts"
 python3 "$here/make_seeds.py" "$name" "$seeds"
-exec "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=8192 \
+# libFuzzer's own failure exit code is 77, which meson reads as "skipped":
+# a crash must fail the test, so failures exit 1.
+exec "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=8192 -error_exitcode=1 \
   -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "$corpus" "$seeds"
