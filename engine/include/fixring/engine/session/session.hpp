@@ -784,9 +784,10 @@ class session {
     return consume(m.bytes(), m.msg_type(), seq, now_ns);
   }
   bool consume(std::string_view bytes, std::string_view type, std::uint64_t seq, std::int64_t now_ns) noexcept {
-    const bool admin = detail::is_admin_type(type);
-    if (store_.record_inbound(seq, {bytes.data(), bytes.size()}, admin ? store::flag_admin : store::flag_none,
-                              now_ns) != store::store_status::ok) {
+    return journal_inbound(bytes, seq, detail::is_admin_type(type) ? store::flag_admin : store::flag_none, now_ns);
+  }
+  bool journal_inbound(std::string_view bytes, std::uint64_t seq, std::uint32_t flags, std::int64_t now_ns) noexcept {
+    if (store_.record_inbound(seq, {bytes.data(), bytes.size()}, flags, now_ns) != store::store_status::ok) {
       fail(session_error::store_failure);
       return false;
     }
@@ -804,21 +805,28 @@ class session {
       if (status_ != session_status::active && status_ != session_status::logging_out) return;
       std::int64_t tag = 0;
       if (!validator_.find_invalid_tag(bytes, tag)) return;
-      --stats_.garbled_discarded;
-      ++stats_.messages_received;
-      stats_.bytes_received += bytes.size();
-      last_received_ns_ = now_ns;
-      const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(bytes, t); };
-      const std::string_view type = field(35);
-      send_reject(field, type, reject_reason::invalid_tag_number, tag, now_ns);
-      std::uint64_t seq = 0;
-      if (codec::parse_uint(field(34), seq) && seq == store_.next_inbound_seq()) consume(bytes, type, seq, now_ns);
-      drain_queue(now_ns);
-      check_gap_progress(now_ns);
+      reject_unparsed(bytes, reject_reason::invalid_tag_number, tag, now_ns);
     } else {
       (void)bytes;
       (void)now_ns;
     }
+  }
+
+  // Rejects a framed message the index could not take (`bytes`, read field by
+  // field), counting it as received instead of discarded, and consumes its
+  // MsgSeqNum when it is the expected one.
+  void reject_unparsed(std::string_view bytes, reject_reason reason, std::int64_t ref_tag, std::int64_t now_ns) noexcept {
+    --stats_.garbled_discarded;
+    ++stats_.messages_received;
+    stats_.bytes_received += bytes.size();
+    last_received_ns_ = now_ns;
+    const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(bytes, t); };
+    const std::string_view type = field(35);
+    send_reject(field, type, reason, ref_tag, now_ns);
+    std::uint64_t seq = 0;
+    if (codec::parse_uint(field(34), seq) && seq == store_.next_inbound_seq()) (void)consume(bytes, type, seq, now_ns);
+    drain_queue(now_ns);
+    check_gap_progress(now_ns);
   }
 
   // A well-framed message with more fields than the index holds. Discarding
@@ -830,18 +838,9 @@ class session {
   void reject_unindexable(std::string_view bytes, std::int64_t now_ns) noexcept {
     ++stats_.garbled_discarded;
     if (status_ != session_status::active && status_ != session_status::logging_out) return;
-    const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(bytes, t); };
     std::uint64_t seq = 0;
-    if (!codec::parse_uint(field(34), seq) || seq != store_.next_inbound_seq()) return;
-    --stats_.garbled_discarded;
-    ++stats_.messages_received;
-    stats_.bytes_received += bytes.size();
-    last_received_ns_ = now_ns;
-    const std::string_view type = field(35);
-    send_reject(field, type, reject_reason::other, no_ref_tag, now_ns);
-    (void)consume(bytes, type, seq, now_ns);
-    drain_queue(now_ns);
-    check_gap_progress(now_ns);
+    if (!codec::parse_uint(detail::raw_field(bytes, 34), seq) || seq != store_.next_inbound_seq()) return;
+    reject_unparsed(bytes, reject_reason::other, no_ref_tag, now_ns);
   }
 
   void handle_logon_phase(const codec::message& m, std::int64_t now_ns) noexcept {
@@ -1177,11 +1176,7 @@ class session {
       if (e.seq < expected) {
         // A GapFill jumped over it. One acted on when it arrived (a Logon or
         // ResendRequest) still goes into the journal, under its own number.
-        if (e.acted) {
-          const std::string_view b = queue_.bytes(e);
-          if (store_.record_inbound(e.seq, {b.data(), b.size()}, store::flag_admin, now_ns) != store::store_status::ok)
-            fail(session_error::store_failure);
-        }
+        if (e.acted) (void)journal_inbound(queue_.bytes(e), e.seq, store::flag_admin, now_ns);
         continue;
       }
       if (queued_msg_.parse(queue_.bytes(e), data_fields()) != codec::parse_error::none) continue;
