@@ -38,6 +38,14 @@ def count(entry):
     return (1, 0, 0) if result in ("OK", "EXPECTEDFAIL") else (0, 1, 0)
 
 
+def print_tail(entry, lines=40):
+    """The end of a failed test's output, so that a CI log cut to its last
+    lines still says what failed and where."""
+    out = (entry.get("stdout", "") or "").rstrip().splitlines()
+    for line in out[-lines:]:
+        print(f"  | {line}")
+
+
 def main(paths):
     passed = failed = skipped = 0
     for path in paths:
@@ -55,6 +63,7 @@ def main(paths):
             skipped += s
             if fl:
                 print(f"FAILED: {e.get('name')} ({path})")
+                print_tail(e)
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"

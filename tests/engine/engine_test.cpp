@@ -126,10 +126,15 @@ struct raw_client {
   ~raw_client() { ::close(fd); }
   void send(const std::string& s) const { REQUIRE(::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == (ssize_t)s.size()); }
   // Closed by the peer without a byte: recv gives 0 (FIN) or ECONNRESET; a
-  // timeout or data is not "dropped silently".
+  // timeout or data is not "dropped silently". EINTR is retried: with
+  // SO_RCVTIMEO set the kernel does not restart recv, and the teardown of an
+  // io_uring this thread drove in an earlier test can interrupt it.
   [[nodiscard]] bool closed_silently() const {
     char b[256];
-    const ssize_t n = ::recv(fd, b, sizeof b, 0);
+    ssize_t n;
+    do {
+      n = ::recv(fd, b, sizeof b, 0);
+    } while (n < 0 && errno == EINTR);
     return n == 0 || (n < 0 && errno == ECONNRESET);
   }
 };
