@@ -45,44 +45,18 @@ fail() {
   exit 1
 }
 
-# value of KEY=... on the last line of FILE that matches REGEX
-kv() { sed -n "/$2/s/.* $3=\([^ ]*\).*/\1/p" "$1" | tail -1; }
+source "$(dirname "$0")/lib.sh"
 # asserts that the sorted word lists $2 and $3 are equal
 same_ids() {
   diff <(echo "$2") <(echo "$3") > "$work/diff.txt" || fail "$1 ($(head -c 300 "$work/diff.txt" | tr '\n' ' '))"
 }
-expect_eq() { [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"; }
-expect_ge() { [[ -n "$2" && "$2" -ge "$3" ]] || fail "$1: got '$2', expected at least $3"; }
-
-wait_listen() {
-  python3 - "$1" <<'EOF' || fail "nothing listens on port $1"
-import sys, time
-port = ":%04X" % int(sys.argv[1])
-for _ in range(1000):
-    with open("/proc/net/tcp") as f:
-        rows = [line.split() for line in f.readlines()[1:]]
-    if any(row[1].endswith(port) and row[3] == "0A" for row in rows):
-        sys.exit(0)
-    time.sleep(0.01)
-sys.exit(1)
-EOF
-}
+wait_listen() { port_state_within_10s "$1" listening || fail "nothing listens on port $1"; }
 # A fixring process that exited (crashed, above all) may hold its listening
 # socket for some milliseconds more: the kernel tears its io_uring (which holds
 # the socket) down asynchronously, and a successor's bind then fails with
 # EADDRINUSE. A supervisor restarting fixring has to wait the same way.
 wait_not_listening() {
-  python3 - "$1" <<'EOF' || fail "port $1 still listening 10 s after the acceptor exited"
-import sys, time
-port = ":%04X" % int(sys.argv[1])
-for _ in range(1000):
-    with open("/proc/net/tcp") as f:
-        rows = [line.split() for line in f.readlines()[1:]]
-    if not any(row[1].endswith(port) and row[3] == "0A" for row in rows):
-        sys.exit(0)
-    time.sleep(0.01)
-sys.exit(1)
-EOF
+  port_state_within_10s "$1" closed || fail "port $1 still listening 10 s after the acceptor exited"
 }
 # waits (at most 20 s) for a line matching REGEX in FILE
 wait_line() {
@@ -99,25 +73,7 @@ wait_count() {
   fail "fewer than $3 lines /$2/ in $1"
 }
 
-# A free port below the ephemeral range: the initiators keep connecting while
-# the acceptor is down, and an ephemeral source port equal to the destination
-# would connect to itself and take the port from the acceptor's restart.
-port=$(python3 - <<'EOF'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    p = random.randrange(max(1024, low - 12000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-EOF
-)
+port=$(free_port_below_ephemeral)
 [[ -n $port ]] || fail "no free port below the ephemeral range"
 if [[ $direction == a ]]; then fr_role=initiator qf_role=acceptor; else fr_role=acceptor qf_role=initiator; fi
 

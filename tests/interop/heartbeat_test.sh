@@ -23,27 +23,9 @@ fail() {
   done
   exit 1
 }
-kv() { sed -n "/$2/s/.* $3=\([^ ]*\).*/\1/p" "$1" | tail -1; }
-expect_eq() { [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"; }
-expect_ge() { [[ -n "$2" && "$2" -ge "$3" ]] || fail "$1: got '$2', expected at least $3"; }
+source "$(dirname "$0")/lib.sh"
 
-# A free port below the ephemeral range (see fixring_interop_test.sh).
-port=$(python3 - <<'EOF'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    p = random.randrange(max(1024, low - 12000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-EOF
-)
+port=$(free_port_below_ephemeral)
 [[ -n $port ]] || fail "no free port below the ephemeral range"
 
 cat > "$work/fixring.cfg" <<EOF
@@ -78,17 +60,7 @@ EOF
 
 "$fr_peer" --config "$work/fixring.cfg" --test-request FR-PING --max-seconds 30 > "$work/fixring.out" 2> "$work/fixring.err" &
 fr_pid=$!
-python3 - "$port" <<'EOF' || fail "fixring did not listen on port $port"
-import sys, time
-port = ":%04X" % int(sys.argv[1])
-for _ in range(1000):
-    with open("/proc/net/tcp") as f:
-        rows = [line.split() for line in f.readlines()[1:]]
-    if any(row[1].endswith(port) and row[3] == "0A" for row in rows):
-        sys.exit(0)
-    time.sleep(0.01)
-sys.exit(1)
-EOF
+port_state_within_10s "$port" listening || fail "fixring did not listen on port $port"
 
 # echo mode on an initiator: stays logged on, idle, until --max-seconds, then logs out.
 "$qf_peer" --max-seconds 3.5 --test-request QF-PING "$work/qf.cfg" echo > "$work/qf.out" 2> "$work/qf.err" ||

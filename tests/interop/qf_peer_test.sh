@@ -25,6 +25,7 @@ fail() {
   done
   exit 1
 }
+source "$(dirname "$0")/lib.sh"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
@@ -67,17 +68,7 @@ acceptor_pid=$!
 
 # Start the initiator only once the acceptor listens: an early connection would
 # be dropped and the retry would log on with sequence number 2, not 1.
-python3 - "$port" <<'EOF' || fail "the acceptor did not listen on port $port"
-import sys, time
-port = ":%04X" % int(sys.argv[1])
-for _ in range(500):
-    with open("/proc/net/tcp") as f:
-        rows = [line.split() for line in f.readlines()[1:]]
-    if any(row[1].endswith(port) and row[3] == "0A" for row in rows):
-        sys.exit(0)
-    time.sleep(0.01)
-sys.exit(1)
-EOF
+port_state_within_10s "$port" listening || fail "the acceptor did not listen on port $port"
 
 # 1. logon, 1000 orders, logout
 "$peer" --max-seconds 30 "$work/initiator.cfg" orders 1000 > "$work/run1.out" 2> "$work/run1.err" ||
