@@ -15,6 +15,7 @@
 #               FixringPendingTimeoutMs; "-" or absent: the defaults (64, 10000).
 # Exit: the fuzzer's status, or 1 when the simulator did not start or stop cleanly.
 set -u
+. "$(dirname "$0")/../../tools/fixring-sim/sim_process.sh"
 sim="$1"
 fuzz="$2"
 messages="${3:-100000}"
@@ -99,19 +100,7 @@ FixringQueueFull=logout
 BeginString=FIX.4.4
 TargetCompID=SILENT
 CFG
-"$sim" --config "$work/acceptor.cfg" --app fill > "$work/sim.log" 2>&1 &
-pid=$!
-ready=0
-for _ in $(seq 1 100); do
-  if grep -q configured "$work/sim.log" 2>/dev/null; then ready=1; break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then break; fi
-  sleep 0.1
-done
-if [ "$ready" != 1 ]; then
-  echo "fixring-sim did not start:"
-  cat "$work/sim.log"
-  exit 1
-fi
+sim_start "$sim" "$work/acceptor.cfg" fill "$work/sim.log" || exit 1
 # max_connections (64) and FixringMaxMessageBytes (65536) are the defaults of
 # engine_options (engine.hpp) and session_settings (settings.hpp). The fuzzer
 # runs in the background so that a signal to this script runs the cleanup at once.
@@ -123,15 +112,7 @@ fuzz_pid=$!
 wait "$fuzz_pid"
 status=$?
 fuzz_pid=""
-kill -TERM "$pid"
-wait "$pid"
-sim_status=$?
-pid=""
-if [ "$sim_status" != 0 ]; then
-  echo "fixring-sim exited with $sim_status; its log:"
-  tail -50 "$work/sim.log"
-  [ "$status" = 0 ] && status=1
-fi
+sim_stop "$work/sim.log" || { [ "$status" = 0 ] && status=1; }
 # A sanitizer report from the acceptor fails the run even when it kept going.
 if grep -q -e "runtime error" -e "Sanitizer" "$work/sim.log"; then
   echo "fixring-sim reported a sanitizer error:"

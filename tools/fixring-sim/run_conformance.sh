@@ -6,6 +6,7 @@
 # Usage: run_conformance.sh FIXRING_SIM CONFORMANCE_DIR
 # Exit: defrun.py's status; 77 (skipped) when CONFORMANCE_DIR is absent.
 set -u
+. "$(dirname "$0")/sim_process.sh"
 sim="$1"
 conf="$2"
 if [ ! -f "$conf/defrun.py" ]; then
@@ -56,30 +57,13 @@ TargetCompID=NO_CHECK_FIELDS_HAVE_VALUES
 DataDictionary=$spec/FIX44.xml
 ValidateFieldsHaveValues=N
 CFG
-"$sim" --config "$work/acceptor.cfg" --app echo > "$work/sim.log" 2>&1 &
-pid=$!
-ready=0
-for _ in $(seq 1 100); do
-  if grep -q configured "$work/sim.log" 2>/dev/null; then ready=1; break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then break; fi
-  sleep 0.1
-done
-if [ "$ready" != 1 ]; then
-  echo "fixring-sim did not start:"
-  cat "$work/sim.log"
+if ! sim_start "$sim" "$work/acceptor.cfg" echo "$work/sim.log"; then
   kill "$pid" 2>/dev/null
   exit 1
 fi
 python3 "$conf/defrun.py" 127.0.0.1 "$port" "$conf/server/fix42" "$conf/server/fix44" \
   "$conf/server/fix50sp2" "$conf/server/validate"
 status=$?
-kill -TERM "$pid"
-wait "$pid"
-sim_status=$?
-if [ "$sim_status" != 0 ]; then
-  echo "fixring-sim exited with $sim_status; its log:"
-  tail -50 "$work/sim.log"
-  [ "$status" = 0 ] && status=1
-fi
+sim_stop "$work/sim.log" || { [ "$status" = 0 ] && status=1; }
 if [ -n "${FIXRING_CONFORMANCE_LOG:-}" ]; then cp "$work/sim.log" "$FIXRING_CONFORMANCE_LOG"; fi
 exit "$status"
