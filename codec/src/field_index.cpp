@@ -13,10 +13,11 @@
 // the bytes are first turned into bitmasks of SOH positions, 64 bytes at a
 // time; each field's tag is decoded from an 8-byte load.
 //
-// The fast indexer is compiled twice: for the baseline instruction set of the
-// build, and for AVX2 + BMI2. The AVX2 one is chosen once, at the first call,
-// on CPUs that have it; a build for the host CPU (-Dcpu_native=true) calls it
-// directly.
+// The fast indexer is compiled three times: for the baseline instruction set
+// of the build, for AVX2 + BMI2, and with an AVX-512 core
+// (field_index_avx512.inc: BW, VL, CD, VBMI, VBMI2). The widest the CPU runs is
+// chosen once, at the first call; a build for the host CPU (-Dcpu_native=true)
+// calls it directly.
 #include <atomic>
 #include <cstring>
 
@@ -194,6 +195,7 @@ index_result index_careful(const char* base, std::uint32_t size, std::uint32_t b
 }
 
 #if defined(FIXRING_CODEC_X86)
+#define FIXRING_KERNEL_AVX512 0
 #define FIXRING_KERNEL_AVX2 0
 namespace sse2 {
 #include "field_index_kernel.inc"
@@ -221,29 +223,94 @@ namespace avx2 {
 #pragma GCC pop_options
 #endif
 #endif
+#undef FIXRING_KERNEL_AVX512
+
+// The AVX-512 core (field_index_avx512.inc) around the same header checks.
+#if defined(__clang__)
+#pragma clang attribute push(                                                                                 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512cd,avx512vbmi,avx512vbmi2,avx2,bmi,bmi2,lzcnt,popcnt"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512cd,avx512vbmi,avx512vbmi2,avx2,bmi,bmi2,lzcnt,popcnt")
+#endif
+#pragma GCC diagnostic push
+// GCC 12's AVX-512 intrinsics start their "undefined" vectors from themselves,
+// which -Wmaybe-uninitialized reports at every inlined use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define FIXRING_KERNEL_AVX2 1
+#define FIXRING_KERNEL_AVX512 1
+namespace avx512 {
+#include "field_index_kernel.inc"
+}  // namespace avx512
+#undef FIXRING_KERNEL_AVX512
+#undef FIXRING_KERNEL_AVX2
+#pragma GCC diagnostic pop
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
 
 using index_fast_fn = std::uint32_t(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
                                     const data_field_table&) noexcept;
 using parse_fast_fn = std::uint32_t(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
                                     std::uint32_t&) noexcept;
 
-#if defined(__AVX2__) && defined(__BMI2__)
-// Built for a CPU with AVX2: no choice to make.
-inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
-                                const data_field_table& d) noexcept {
-  return avx2::index_fast(b, n, o, f, c, d);
-}
-inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
-                                const data_field_table& d, std::uint32_t& o) noexcept {
-  return avx2::parse_fast(b, n, f, c, d, o);
-}
-#else
-// Chosen at the first call. The pointers start at a resolver, so no static
-// initialisation order matters; relaxed: every thread that races on the first
-// call stores the same value, and a stale read only runs the resolver again.
 bool cpu_has_avx2() noexcept {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+}
+bool cpu_has_avx512() noexcept {
+  __builtin_cpu_init();
+  return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd") &&
+         __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2");
+}
+
+index_fast_fn* index_kernel(fast_kernel k) noexcept {
+  switch (k) {
+    case fast_kernel::avx512: return &avx512::index_fast;
+    case fast_kernel::avx2: return &avx2::index_fast;
+    case fast_kernel::baseline: break;
+  }
+  return &sse2::index_fast;
+}
+parse_fast_fn* parse_kernel(fast_kernel k) noexcept {
+  switch (k) {
+    case fast_kernel::avx512: return &avx512::parse_fast;
+    case fast_kernel::avx2: return &avx2::parse_fast;
+    case fast_kernel::baseline: break;
+  }
+  return &sse2::parse_fast;
+}
+bool kernel_supported(fast_kernel k) noexcept {
+  switch (k) {
+    case fast_kernel::avx512: return cpu_has_avx512();
+    case fast_kernel::avx2: return cpu_has_avx2();
+    case fast_kernel::baseline: break;
+  }
+  return true;
+}
+
+#if defined(__AVX512VBMI2__) && defined(__AVX512VBMI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
+    defined(__AVX512CD__) && defined(__BMI2__)
+// Built for a CPU with these AVX-512 extensions: no choice to make.
+inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
+                                const data_field_table& d) noexcept {
+  return avx512::index_fast(b, n, o, f, c, d);
+}
+inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
+                                const data_field_table& d, std::uint32_t& o) noexcept {
+  return avx512::parse_fast(b, n, f, c, d, o);
+}
+#else
+// Chosen at the first call: the widest kernel the CPU runs. The pointers start
+// at a resolver, so no static initialisation order matters; relaxed: every
+// thread that races on the first call stores the same value, and a stale read
+// only runs the resolver again.
+fast_kernel best_kernel() noexcept {
+  return cpu_has_avx512() ? fast_kernel::avx512 : cpu_has_avx2() ? fast_kernel::avx2 : fast_kernel::baseline;
 }
 std::uint32_t resolve_index(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
                             const data_field_table&) noexcept;
@@ -254,13 +321,13 @@ std::atomic<parse_fast_fn*> g_parse_fast{&resolve_parse};
 
 std::uint32_t resolve_index(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
                             const data_field_table& d) noexcept {
-  index_fast_fn* fn = cpu_has_avx2() ? &avx2::index_fast : &sse2::index_fast;
+  index_fast_fn* fn = index_kernel(best_kernel());
   g_index_fast.store(fn, std::memory_order_relaxed);
   return fn(b, n, o, f, c, d);
 }
 std::uint32_t resolve_parse(const char* b, std::size_t n, field_ref* f, std::uint32_t c, const data_field_table& d,
                             std::uint32_t& o) noexcept {
-  parse_fast_fn* fn = cpu_has_avx2() ? &avx2::parse_fast : &sse2::parse_fast;
+  parse_fast_fn* fn = parse_kernel(best_kernel());
   g_parse_fast.store(fn, std::memory_order_relaxed);
   return fn(b, n, f, c, d, o);
 }
@@ -275,24 +342,55 @@ inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std:
 #endif
 #else
 // Not x86: the careful indexer only.
-inline std::uint32_t index_fast(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
-                                const data_field_table&) noexcept {
+std::uint32_t no_index_fast(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
+                            const data_field_table&) noexcept {
   return 0;
 }
-inline std::uint32_t parse_fast(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
-                                std::uint32_t& o) noexcept {
+std::uint32_t no_parse_fast(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
+                            std::uint32_t& o) noexcept {
   o = 0;
   return 0;
 }
+index_fast_fn* index_kernel(fast_kernel) noexcept { return &no_index_fast; }
+parse_fast_fn* parse_kernel(fast_kernel) noexcept { return &no_parse_fast; }
+bool kernel_supported(fast_kernel k) noexcept { return k == fast_kernel::baseline; }
+inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
+                                const data_field_table& d) noexcept {
+  return no_index_fast(b, n, o, f, c, d);
+}
+inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
+                                const data_field_table& d, std::uint32_t& o) noexcept {
+  return no_parse_fast(b, n, f, c, d, o);
+}
 #endif
+
+template <class IndexFast>
+index_result index_with(IndexFast index_fast_fn, const char* base, std::uint32_t size, std::uint32_t body_offset,
+                        field_ref* out, std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  if (const std::uint32_t n = index_fast_fn(base, size, body_offset, out, capacity, data_fields); n != 0)
+    return {parse_error::none, n};
+  return index_careful(base, size, body_offset, out, capacity, data_fields);
+}
+
+template <class ParseFast>
+index_result parse_with(ParseFast parse_fast_fn, const char* base, std::size_t size, field_ref* out,
+                        std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  std::uint32_t body_offset = 0;
+  if (const std::uint32_t n = parse_fast_fn(base, size, out, capacity, data_fields, body_offset); n != 0)
+    return {parse_error::none, n};
+  if (body_offset == 0) {
+    const frame_result f = frame(base, size);
+    if (!f.is_complete() || f.size_bytes != size) return {parse_error::not_framed, 0};
+    body_offset = f.body_offset;
+  }
+  return index_careful(base, static_cast<std::uint32_t>(size), body_offset, out, capacity, data_fields);
+}
 
 }  // namespace
 
 index_result index_message(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
                            std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  if (const std::uint32_t n = index_fast(base, size, body_offset, out, capacity, data_fields); n != 0)
-    return {parse_error::none, n};
-  return index_careful(base, size, body_offset, out, capacity, data_fields);
+  return index_with(index_fast, base, size, body_offset, out, capacity, data_fields);
 }
 
 index_result index_message_careful(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
@@ -302,15 +400,19 @@ index_result index_message_careful(const char* base, std::uint32_t size, std::ui
 
 index_result parse_message(const char* base, std::size_t size, field_ref* out, std::uint32_t capacity,
                            const data_field_table& data_fields) noexcept {
-  std::uint32_t body_offset = 0;
-  if (const std::uint32_t n = parse_fast(base, size, out, capacity, data_fields, body_offset); n != 0)
-    return {parse_error::none, n};
-  if (body_offset == 0) {
-    const frame_result f = frame(base, size);
-    if (!f.is_complete() || f.size_bytes != size) return {parse_error::not_framed, 0};
-    body_offset = f.body_offset;
-  }
-  return index_careful(base, static_cast<std::uint32_t>(size), body_offset, out, capacity, data_fields);
+  return parse_with(parse_fast, base, size, out, capacity, data_fields);
+}
+
+bool fast_kernel_supported(fast_kernel k) noexcept { return kernel_supported(k); }
+
+index_result index_message_by(fast_kernel k, const char* base, std::uint32_t size, std::uint32_t body_offset,
+                              field_ref* out, std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  return index_with(index_kernel(k), base, size, body_offset, out, capacity, data_fields);
+}
+
+index_result parse_message_by(fast_kernel k, const char* base, std::size_t size, field_ref* out,
+                              std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  return parse_with(parse_kernel(k), base, size, out, capacity, data_fields);
 }
 
 }  // namespace fixring::codec::detail

@@ -5,6 +5,7 @@
 // parse() calls and against detail::index_message_careful.
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -170,4 +171,108 @@ TEST_CASE("a small index reports too_many_fields on both paths") {
   basic_message<17> exact;
   CHECK(exact.parse(s) == parse_error::none);
   CHECK(exact.field_count() == 17);
+}
+
+namespace {
+
+// Every fast kernel this CPU runs, each compared with the careful indexer
+// directly (the public calls only reach the widest one).
+std::vector<detail::fast_kernel> supported_kernels() {
+  std::vector<detail::fast_kernel> ks;
+  for (auto k : {detail::fast_kernel::baseline, detail::fast_kernel::avx2, detail::fast_kernel::avx512})
+    if (detail::fast_kernel_supported(k)) ks.push_back(k);
+  return ks;
+}
+
+// Both detail calls of kernel k against the reference, with the bytes ending
+// at a guard page, into an index of `capacity` entries.
+void check_kernel(detail::fast_kernel k, std::string_view bytes, std::uint32_t capacity) {
+  static fixring::test::guard_page_buffer guard(1 << 16);
+  const std::string_view g = guard.place(bytes);
+  INFO("kernel " << static_cast<int>(k) << ", capacity " << capacity << ": " << fixring::test::readable(g));
+  const reference ref = careful_parse(g, standard_data_field_table, capacity);
+  std::vector<field_ref> out(capacity);
+  const auto check = [&](detail::index_result r) {
+    REQUIRE(r.error == ref.error);
+    if (r.error != parse_error::none) return;
+    REQUIRE(r.count == ref.fields.size());
+    for (std::uint32_t i = 0; i < r.count; ++i) {
+      INFO("field " << i);
+      REQUIRE(out[i].tag == ref.fields[i].tag);
+      REQUIRE(out[i].offset == ref.fields[i].offset);
+      REQUIRE(out[i].length == ref.fields[i].length);
+    }
+  };
+  check(detail::parse_message_by(k, g.data(), g.size(), out.data(), capacity, standard_data_field_table));
+  const frame_result f = frame(g.data(), g.size());
+  if (f.is_complete() && f.size_bytes == g.size())
+    check(detail::index_message_by(k, g.data(), static_cast<std::uint32_t>(g.size()), f.body_offset, out.data(),
+                                   capacity, standard_data_field_table));
+}
+
+// A readable message ("8=...|35=...|...|") with random fields: tags of one to
+// five digits (rarely a leading zero or none), values of 0..90 bytes that may
+// hold '=', now and then a DATA pair whose value holds an SOH.
+std::string random_readable(std::mt19937& rng) {
+  const auto pick = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
+  std::string t = "8=" + std::string(1 + pick(12), 'F') + "|35=" + (pick(8) == 0 ? "AE" : "D") + "|";
+  const std::uint32_t fields = pick(8) == 0 ? 40 + pick(40) : pick(24);
+  static constexpr char value_chars[] = "abcXYZ0189=.-: ";
+  for (std::uint32_t f = 0; f < fields; ++f) {
+    if (pick(150) == 0) {
+      const std::uint32_t len = 1 + pick(10);
+      std::string v(len, 'd');
+      v[pick(len)] = '|';  // an SOH inside the DATA value
+      t += "95=" + std::to_string(len) + "|96=" + v + "|";
+      continue;
+    }
+    const std::uint32_t digits = pick(150) == 0 ? 5 : 1 + pick(4);
+    std::string tag;
+    for (std::uint32_t d = 0; d < digits; ++d) tag += static_cast<char>('0' + (d == 0 ? 1 + pick(9) : pick(10)));
+    if (pick(200) == 0) tag[0] = '0';
+    if (pick(300) == 0) tag.clear();
+    const std::uint32_t len = pick(30) == 0 ? 40 + pick(51) : pick(12);
+    std::string v;
+    for (std::uint32_t i = 0; i < len; ++i) v += value_chars[pick(sizeof value_chars - 1)];
+    t += tag + "=" + v + "|";
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("every fast kernel agrees with the careful indexer on generated and damaged messages") {
+  const std::vector<detail::fast_kernel> kernels = supported_kernels();
+  REQUIRE(!kernels.empty());
+  std::mt19937 rng(20260101);
+  for (int round = 0; round < 6000; ++round) {
+    std::string s = fix(random_readable(rng));
+    switch (rng() % 4) {
+      case 0: break;  // as generated
+      case 1: {        // one body byte changed, BodyLength and CheckSum made right again
+        std::string readable = fixring::test::readable(s.substr(0, s.size() - 7));
+        const std::size_t first = readable.find('|') + 1;
+        const std::size_t body = readable.find('|', first) + 1;
+        readable = readable.substr(0, first) + readable.substr(body);
+        const std::size_t at = body + rng() % (readable.size() - body);
+        readable[at] = "=|0A\x80\x01"[rng() % 6];
+        s = fix(readable);
+        break;
+      }
+      case 2: s[rng() % s.size()] = static_cast<char>(rng()); break;  // any byte, framing included
+      default: s.resize(rng() % s.size()); break;                      // cut short
+    }
+    const std::uint32_t capacity = rng() % 4 == 0 ? 4 + static_cast<std::uint32_t>(rng() % 40) : 1024;
+    for (detail::fast_kernel k : kernels) check_kernel(k, s, capacity);
+  }
+}
+
+TEST_CASE("every fast kernel agrees with the careful indexer at every length near the block edges") {
+  const std::vector<detail::fast_kernel> kernels = supported_kernels();
+  for (std::size_t pad = 0; pad < 300; ++pad) {
+    for (const char* field : {"1=", "58=", "9999=", "21=1|38="}) {
+      const std::string s = fix("8=FIX.4.4|35=0|34=7|" + std::string(field) + std::string(pad, 'p') + "|");
+      for (detail::fast_kernel k : kernels) check_kernel(k, s, 1024);
+    }
+  }
 }

@@ -3,14 +3,14 @@
 //
 // How (codec/src/field_index.cpp): a SIMD fast path indexes the messages a
 // session sees all day (fields under 64 bytes, tags of 1..4 digits, no DATA
-// field), tag numbers decoded eight at a time; anything else, and every
+// field), tag numbers decoded eight or sixteen at a time; anything else, and every
 // error, goes to a careful scalar indexer that handles every input. Both give
 // the same answer for every input (tests/codec/field_index_test.cpp and the
-// fuzz_frame target compare them). On x86-64 the AVX2 code is chosen at the
-// first call on CPUs that have AVX2 and BMI2.
+// fuzz_frame target compare them). On x86-64 the widest SIMD code the CPU
+// runs is chosen at the first call: AVX-512 (BW, VL, CD, VBMI, VBMI2), else
+// AVX2 with BMI2, else SSE2.
 //
-// Cost, on a 3.2 GHz AMD EPYC (Zen 3): parse(bytes) of a 157-byte
-// NewOrderSingle, framing checks included, about 60 ns; see bench/codec_bench.
+// Cost: see bench/codec_bench and the README for measured figures.
 //
 // Ownership: the message refers to the bytes it was parsed from; they must
 // outlive it and stay unchanged. The index lives inside the object (Capacity
@@ -249,6 +249,17 @@ struct index_result {
 // when it is not.
 [[nodiscard]] index_result parse_message(const char* base, std::size_t size, field_ref* out,
                                          std::uint32_t capacity, const data_field_table& data_fields) noexcept;
+// The fast indexers, for tests and fuzzers that compare each with the careful
+// one: index_message and parse_message choose the widest the CPU runs.
+enum class fast_kernel : std::uint8_t { baseline, avx2, avx512 };
+// True when this CPU can run kernel k (baseline: always).
+[[nodiscard]] bool fast_kernel_supported(fast_kernel k) noexcept;
+// index_message and parse_message with kernel k, which must be supported.
+[[nodiscard]] index_result index_message_by(fast_kernel k, const char* base, std::uint32_t size,
+                                            std::uint32_t body_offset, field_ref* out, std::uint32_t capacity,
+                                            const data_field_table& data_fields) noexcept;
+[[nodiscard]] index_result parse_message_by(fast_kernel k, const char* base, std::size_t size, field_ref* out,
+                                            std::uint32_t capacity, const data_field_table& data_fields) noexcept;
 }  // namespace detail
 
 template <std::size_t Capacity>
