@@ -121,6 +121,37 @@ TEST_CASE("ResetOnLogon starts both sequences at 1 on every Logon") {
   CHECK(h.s->next_inbound_seq() == 2);
 }
 
+// FIX session protocol: a Logon with ResetSeqNumFlag(141)=Y is answered by a
+// Logon that carries 141=Y too. ResetOnLogon alone is the acceptor's own
+// setting, not a request: its answer to a Logon without 141 carries no 141
+// (as QuickFIX answers, and as every script of the acceptance suite expects).
+TEST_CASE("an acceptor with ResetOnLogon echoes ResetSeqNumFlag only when the Logon carried it") {
+  harness<> h;
+  h.cfg.reset_on_logon = true;
+  h.make();
+  REQUIRE(h.store.set_next_outbound_seq(9) == store::store_status::ok);
+  REQUIRE(h.store.set_next_inbound_seq(9) == store::store_status::ok);
+  h.s->on_connected(h.now);
+  SECTION("Logon 141=Y at MsgSeqNum 1: answered with 141=Y at MsgSeqNum 1") {
+    h.receive("A", 1, "98=0|108=30|141=Y|");
+    REQUIRE(h.sent().size() == 1);
+    CHECK(h.sent()[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|141=Y|"));
+  }
+  SECTION("Logon without 141 at MsgSeqNum 1: answered at MsgSeqNum 1 without 141") {
+    h.receive("A", 1, "98=0|108=30|");
+    REQUIRE(h.sent().size() == 1);
+    CHECK(h.sent()[0] == E("35=A|34=1|49=ISLD|52=@|56=TW44|98=0|108=30|"));
+  }
+  CHECK(h.s->status() == session_status::active);
+  CHECK(h.s->next_inbound_seq() == 2);
+  CHECK(h.s->next_outbound_seq() == 2);
+  // The reset Logon was the answer's trigger, not a request still open: the
+  // next message is an ordinary one in sequence.
+  h.clear();
+  h.receive("1", 2, "112=X|");
+  CHECK(h.sent() == std::vector<std::string>{E("35=0|34=2|49=ISLD|52=@|56=TW44|112=X|")});
+}
+
 TEST_CASE("initiator sends its Logon on connect with 141, 553, 554 and 789 as configured") {
   harness<> h(session_role::initiator);
   h.cfg.reset_on_logon = true;
@@ -150,6 +181,38 @@ TEST_CASE("logon timeout disconnects") {
   CHECK(h.s->status() == session_status::error);
   CHECK(h.s->last_error() == session_error::logon_timeout);
   CHECK(h.sink.disconnects == 1);
+}
+
+TEST_CASE("acceptor disconnects without a word when no Logon arrives within LogonTimeout") {
+  harness<> h;
+  h.cfg.logon_timeout_ns = 5 * sec;
+  h.make().on_connected(h.now);
+  CHECK(h.s->next_deadline_ns() == t0_ns + 5 * sec);
+  h.advance(4 * sec);
+  CHECK(h.s->status() == session_status::connected);
+  // Half a Logon does not restart the timer.
+  const std::string logon = h.msg("A", 1, "98=0|108=30|");
+  CHECK(h.s->on_bytes({logon.data(), logon.size() / 2}, h.now) == 0);
+  CHECK(h.s->next_deadline_ns() == t0_ns + 5 * sec);
+  h.advance(1 * sec);
+  CHECK(h.s->status() == session_status::error);
+  CHECK(h.s->last_error() == session_error::logon_timeout);
+  CHECK(h.sink.disconnects == 1);
+  CHECK(h.sink.sent.empty());  // no Logout: the connection never logged on
+  CHECK(h.s->stats().logouts_sent == 0);
+}
+
+TEST_CASE("a Logon within LogonTimeout stops the acceptor's logon timer") {
+  harness<> h;
+  h.cfg.logon_timeout_ns = 5 * sec;
+  h.make().on_connected(h.now);
+  h.advance(4 * sec);
+  h.receive("A", 1, "98=0|108=30|");
+  REQUIRE(h.s->status() == session_status::active);
+  CHECK(h.s->next_deadline_ns() > t0_ns + 5 * sec);
+  h.advance(2 * sec);
+  CHECK(h.s->status() == session_status::active);
+  CHECK(h.sink.disconnects == 0);
 }
 
 TEST_CASE("Logon with MsgSeqNum too high is answered, then the gap is requested") {
