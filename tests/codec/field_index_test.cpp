@@ -280,3 +280,17 @@ TEST_CASE("every fast kernel agrees with the careful indexer at every length nea
     }
   }
 }
+
+TEST_CASE("every fast kernel refuses each wrong CheckSum of a message that takes more than one step") {
+  // Over 32 short fields: more than one step of the widest kernel, within the
+  // bytes of its first window.
+  std::string t = "8=FIX.4.4|35=0|";
+  for (int i = 0; i < 40; ++i) t += std::to_string(1 + i % 9) + "=a|";
+  const std::string good = fix(t);
+  const std::vector<detail::fast_kernel> kernels = supported_kernels();
+  for (int cks = 0; cks < 256; ++cks) {
+    std::string s = good;
+    s.replace(s.size() - 4, 3, std::to_string(1000 + cks).substr(1));
+    for (detail::fast_kernel k : kernels) check_kernel(k, s, 1024);
+  }
+}
