@@ -5,9 +5,12 @@
 // meson test, and it prints figures instead of asserting them.
 //
 //   rtt_probe [--rounds N] [--bytes B] [--completion peek|defer|both]
-//             [--client-cpu C] [--server-cpu S] [--raw] [--queued-send]
+//             [--client-cpu C] [--server-cpu S] [--raw] [--queued-send] [--multishot]
 // --queued-send adds a defer run with reactor_config::direct_send off (every
 // send through an io_uring SQE), side by side with the default.
+// --multishot adds a defer run with reactor_config::recv_poll_connections 0
+// (every connection receives through its multishot recv), side by side with
+// the default (both connections polled).
 #include "fixring/engine/reactor/reactor.hpp"
 
 #include <arpa/inet.h>
@@ -99,9 +102,11 @@ void report(const char* name, std::vector<std::int64_t>& s) {
 }
 
 bool run_reactors(rx::completion_mode mode, int rounds, std::size_t bytes, int client_cpu,
-                  int server_cpu, std::vector<std::int64_t>& samples, bool direct_send = true) {
+                  int server_cpu, std::vector<std::int64_t>& samples, bool direct_send = true,
+                  std::uint32_t recv_poll_connections = rx::reactor_config{}.recv_poll_connections) {
   rx::reactor_config cfg;
   cfg.direct_send = direct_send;
+  cfg.recv_poll_connections = recv_poll_connections;
   cfg.mode = rx::poll_mode::busy;
   cfg.completion = mode;
   cfg.max_connections = 4;
@@ -214,6 +219,7 @@ int main(int argc, char** argv) {
   int server_cpu = 1;
   bool raw = false;
   bool queued_send = false;
+  bool multishot = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -231,10 +237,12 @@ int main(int argc, char** argv) {
       raw = true;
     } else if (a == "--queued-send") {
       queued_send = true;
+    } else if (a == "--multishot") {
+      multishot = true;
     } else {
       std::fprintf(stderr,
                    "usage: rtt_probe [--rounds N] [--bytes B] [--completion peek|defer|both] "
-                   "[--client-cpu C] [--server-cpu S] [--raw] [--queued-send]\n");
+                   "[--client-cpu C] [--server-cpu S] [--raw] [--queued-send] [--multishot]\n");
       return 2;
     }
   }
@@ -264,6 +272,13 @@ int main(int argc, char** argv) {
       rc = 1;
     }
     report("reactor defer, queued send", s);
+  }
+  if (multishot) {
+    std::vector<std::int64_t> s;
+    if (!run_reactors(rx::completion_mode::defer_taskrun, rounds, bytes, client_cpu, server_cpu, s, true, 0)) {
+      rc = 1;
+    }
+    report("reactor defer, multishot recv", s);
   }
   return rc;
 }

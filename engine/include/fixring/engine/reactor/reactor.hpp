@@ -10,6 +10,7 @@
 //      under defer_taskrun it first enters the kernel (submitting waiting
 //      SQEs and running completion work) only if SQEs wait or the kernel
 //      flagged work (IORING_SQ_TASKRUN), so an idle busy spin makes no syscall
+//      unless a connection receives by polling (see Receive path)
 //   4. fire due timers
 //   5. submit what the handlers queued: busy mode never sleeps
 //      (completion_mode below); idle mode waits
@@ -43,9 +44,28 @@
 // 11.9-14.1 us (no gain on its own: the receive work is the same, it only
 // stops idle syscalls); that plus direct_send (an idle connection's first
 // send of an iteration written at once with send(2)) 11.4-11.5 us.
+//
+// Later still (2026-12-06, load 3-5, 200-byte echo, three runs of
+// `reactor_rtt_probe --rounds 20000 --raw --completion defer --multishot
+// --bytes 200`): raw TCP p50 13.0 us; every connection on its multishot recv
+// 16.8-17.1 us; the two connections receiving by polling (the
+// recv_poll_connections default) 13.3-13.6 us. Timestamps taken in a scratch
+// build on both threads located the multishot's cost: the receiver sees
+// IORING_SQ_TASKRUN about when the sender's send(2) has queued the bytes, as
+// raw recv would, but the io_uring_enter that then runs the wake-up task
+// work (poll check, recv, CQE) takes 2.8-2.9 us, against about 0.3 us for an
+// enter whose non-blocking recv SQE finds the bytes at once. Delaying that
+// enter by 0.3-1.5 us made it no shorter, so it is work, not the sender's
+// socket lock. Hence polling for the few connections a latency-bound
+// reactor carries, multishot for the rest.
 
-// Receive path: one multishot recv per connection into the shared
-// provided-buffer ring; re-armed when a CQE arrives without IORING_CQE_F_MORE.
+// Receive path: each connection has one receive request into the shared
+// provided-buffer ring. The first recv_poll_connections connections of a
+// busy-mode reactor poll: a non-blocking (MSG_DONTWAIT) recv SQE, submitted
+// by every iteration's io_uring_enter and completing inside it, with bytes
+// or -EAGAIN (counted in recv_polls_empty and submitted again). Every other
+// connection has a multishot recv, re-armed when a CQE arrives without
+// IORING_CQE_F_MORE.
 // The handler's on_data sees the kernel buffer directly when the connection
 // carries no leftover; bytes it does not consume are copied into the
 // connection's own carry buffer (recv_carry_bytes) and the provided buffer goes
@@ -132,6 +152,17 @@ struct reactor_config {
   // the queue. Further sends in the same iteration are queued and leave with
   // the iteration's one submit.
   bool direct_send = true;
+  // Busy mode: this many connections (the first ones armed, each keeping it
+  // until it closes) receive by polling instead of with a multishot recv:
+  // each iteration submits one non-blocking io_uring recv (MSG_DONTWAIT, into
+  // the provided-buffer ring) per such connection, which completes inside
+  // that iteration's io_uring_enter with bytes or -EAGAIN. A polled
+  // connection's bytes arrive 2.5-3 us sooner per message than through the
+  // multishot recv's wake-up task work (measured, see the top of this file);
+  // the price is one io_uring_enter per iteration even when idle, so keep it
+  // small on a reactor with many sessions. 0: every connection multishot.
+  // Idle mode never polls.
+  std::uint32_t recv_poll_connections = 2;
 };
 
 struct connect_options {
@@ -168,6 +199,8 @@ struct reactor_stats {
   std::uint64_t recv_rearms = 0;
   std::uint64_t listeners_failed = 0;       // multishot accept ended with a permanent error
   std::uint64_t direct_sends = 0;           // send() calls that tried send(2) at once (reactor_config::direct_send)
+  std::uint64_t recv_polls_empty = 0;       // polled receives that found no bytes (reactor_config::recv_poll_connections)
+  std::uint32_t recv_polled_connections = 0;  // now, not a count: open connections that receive by polling
 };
 
 // What a handler provides. All callbacks run on the reactor thread with the
@@ -472,6 +505,7 @@ class reactor {
     bool is_client = false;
     bool announced = false;          // on_accept accepted / on_connected delivered
     bool recv_armed = false;
+    bool recv_polled = false;        // receives by polling (reactor_config::recv_poll_connections)
     bool send_inflight = false;
     bool close_after_flush = false;
     std::uint32_t inflight = 0;      // SQEs whose final CQE is still owed
@@ -549,7 +583,8 @@ class reactor {
     connection& c = conns_[slot];
     c.fd = -1;
     c.state = conn_state::free;
-    c.is_client = c.announced = c.recv_armed = c.send_inflight = c.close_after_flush = false;
+    if (c.recv_polled) --stats_.recv_polled_connections;
+    c.is_client = c.announced = c.recv_armed = c.recv_polled = c.send_inflight = c.close_after_flush = false;
     c.inflight = 0;
     c.sq_head = c.sq_tail = 0;
     c.rx_len = 0;
@@ -637,7 +672,19 @@ class reactor {
       begin_close(c, io_status{io_kind::os_error, EBUSY});
       return;
     }
-    io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+    if (!c.recv_polled && cfg_.mode == poll_mode::busy &&
+        stats_.recv_polled_connections < cfg_.recv_poll_connections) {
+      c.recv_polled = true;
+      ++stats_.recv_polled_connections;
+    }
+    if (c.recv_polled) {
+      // MSG_DONTWAIT makes io_uring complete the recv at once with -EAGAIN
+      // instead of arming a poll on the socket, so it finishes inside the
+      // io_uring_enter that submits it.
+      io_uring_prep_recv(sqe, c.fd, nullptr, 0, MSG_DONTWAIT);
+    } else {
+      io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+    }
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = detail::uring_core::buffer_group;
     io_uring_sqe_set_data64(sqe, detail::pack_user_data(detail::op::recv, slot_of(c), c.generation));
@@ -681,6 +728,7 @@ class reactor {
   int reap() noexcept {
     io_uring_cqe* cqes[64];
     int handled = 0;
+    const std::uint64_t empty_before = stats_.recv_polls_empty;
     // defer_taskrun: completions exist only once this thread enters the
     // kernel. Enter only when it says it has work (or SQEs wait, which go out
     // now instead of at the end of the iteration), and reap what that posted
@@ -698,7 +746,9 @@ class reactor {
       if (n < 64) break;
     }
     stats_.completions += static_cast<std::uint64_t>(handled);
-    return handled;
+    // A polled receive that found nothing is not an event: idle mode's wait
+    // and poll_once's count see only work done.
+    return handled - static_cast<int>(stats_.recv_polls_empty - empty_before);
   }
 
   void dispatch(const io_uring_cqe& cqe) noexcept {
@@ -878,13 +928,15 @@ class reactor {
       if (has_buffer) core_.return_buffer(bid);
       begin_close(c, io_status{io_kind::eof, 0});
       return;
+    } else if (cqe.res == -EAGAIN && c.recv_polled) {
+      ++stats_.recv_polls_empty;  // nothing to read yet: poll again next iteration
     } else if (cqe.res < 0 && cqe.res != -ENOBUFS) {
       begin_close(c, from_cqe_res(cqe.res));
       return;
     }
     // -ENOBUFS: every provided buffer was in use; they are back now.
     if (!more && (c.state == conn_state::open || c.state == conn_state::handshaking)) {
-      ++stats_.recv_rearms;
+      if (!c.recv_polled) ++stats_.recv_rearms;
       arm_recv(c);
     }
   }
