@@ -235,9 +235,11 @@ namespace avx2 {
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512cd,avx512vbmi,avx512vbmi2,avx2,bmi,bmi2,lzcnt,popcnt")
 #endif
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 // GCC 12's AVX-512 intrinsics start their "undefined" vectors from themselves,
 // which -Wmaybe-uninitialized reports at every inlined use.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define FIXRING_KERNEL_AVX2 1
 #define FIXRING_KERNEL_AVX512 1
 namespace avx512 {
