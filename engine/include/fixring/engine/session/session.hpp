@@ -399,17 +399,8 @@ class session {
     if (status_ != session_status::active) return send_result::not_logged_on;
     if (transport_closed_) return send_result::closed;
     const store::stored_message sm = store_.find_outbound(seq);
-    if (!sm.found() || (sm.flags & (store::flag_admin | store::flag_no_resend)) != 0) return send_result::not_found;
-    if (stored_msg_.parse({sm.bytes.data(), sm.bytes.size()}) != codec::parse_error::none) return send_result::not_found;
-    const codec::encode_result r =
-        rewrite_for_resend(stored_msg_, now_ns, precision_, scratch_.get(), cfg_.max_message_bytes);
-    if (!r.ok()) return send_result::too_large;
-    switch (transmit({scratch_.get(), r.size_bytes}, now_ns)) {
-      case send_status::ok: ++stats_.messages_resent; return send_result::sent;
-      case send_status::back_pressured: return send_result::back_pressured;
-      case send_status::closed: return send_result::closed;
-    }
-    return send_result::closed;
+    if (!resendable(sm)) return send_result::not_found;
+    return resend_stored(sm, now_ns);
   }
 
   [[nodiscard]] std::uint64_t next_outbound_seq() const noexcept { return store_.next_outbound_seq(); }
@@ -716,7 +707,7 @@ class session {
       store::stored_message sm{};
       while (job_next_ <= job_end_) {
         sm = store_.find_outbound(job_next_);
-        if (sm.found() && (sm.flags & (store::flag_admin | store::flag_no_resend)) == 0) break;
+        if (resendable(sm)) break;
         ++job_next_;
       }
       if (run_start < job_next_) {
@@ -726,18 +717,37 @@ class session {
         }
       }
       if (job_next_ > job_end_) break;
-      if (stored_msg_.parse({sm.bytes.data(), sm.bytes.size()}) == codec::parse_error::none) {
-        const codec::encode_result r =
-            rewrite_for_resend(stored_msg_, now_ns, precision_, scratch_.get(), cfg_.max_message_bytes);
-        if (r.ok()) {
-          if (transmit({scratch_.get(), r.size_bytes}, now_ns) != send_status::ok) return false;
-          ++stats_.messages_resent;
-        }
-      }
+      // Only the sink's refusal stops the job; a message that does not parse,
+      // or does not fit once rewritten, is skipped without a GapFill.
+      const send_result r = resend_stored(sm, now_ns);
+      if (r == send_result::back_pressured || r == send_result::closed) return false;
       ++job_next_;
     }
     job_active_ = false;
     return true;
+  }
+
+  // Application messages are resent; admin messages and those sent with
+  // flag_no_resend are not (a resend covers them with a GapFill).
+  [[nodiscard]] static bool resendable(const store::stored_message& sm) noexcept {
+    return sm.found() && (sm.flags & (store::flag_admin | store::flag_no_resend)) == 0;
+  }
+
+  // Sends a stored message again, rewritten into the scratch buffer (43=Y,
+  // 122 = its 52, a new 52). Answers sent; not_found when the stored bytes do
+  // not parse; too_large when the rewritten form does not fit
+  // max_message_bytes; back_pressured or closed from the sink (nothing kept).
+  send_result resend_stored(const store::stored_message& sm, std::int64_t now_ns) noexcept {
+    if (stored_msg_.parse({sm.bytes.data(), sm.bytes.size()}) != codec::parse_error::none) return send_result::not_found;
+    const codec::encode_result r =
+        rewrite_for_resend(stored_msg_, now_ns, precision_, scratch_.get(), cfg_.max_message_bytes);
+    if (!r.ok()) return send_result::too_large;
+    switch (transmit({scratch_.get(), r.size_bytes}, now_ns)) {
+      case send_status::ok: ++stats_.messages_resent; return send_result::sent;
+      case send_status::back_pressured: return send_result::back_pressured;
+      case send_status::closed: return send_result::closed;
+    }
+    return send_result::closed;
   }
 
   // SequenceReset-GapFill at MsgSeqNum `seq` with NewSeqNo `new_seq`: not stored
