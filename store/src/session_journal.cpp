@@ -60,10 +60,20 @@ std::uint64_t session_id_from_name(std::string_view name) noexcept {
 }
 
 session_journal::~session_journal() {
+  prefault_owner_.reset();  // no prefault may run into the mappings unmapped below
   if (spare_.fd.valid()) ::unlink((spare_.path + ".tmp").c_str());
 }
 
-journal_error session_journal::prepare_segment(std::uint64_t index, std::int64_t now_ns, segment& out) {
+bool session_journal::prefault(char* base, std::uint64_t len, bool async) noexcept {
+  if (len == 0) return true;
+  prefaulter* helper = prefault_owner_ ? prefault_owner_->helper : nullptr;
+  if (async && helper != nullptr) return helper->post(prefault_owner_.get(), base, len);
+  prefault_writable(base, len);
+  return true;
+}
+
+journal_error session_journal::prepare_segment(std::uint64_t index, std::int64_t now_ns, segment& out,
+                                               bool async) {
   out = segment{};
   out.index = index;
   out.path = segment_path(dir_, index);
@@ -85,7 +95,8 @@ journal_error session_journal::prepare_segment(std::uint64_t index, std::int64_t
   }
   out.map = detail::mapping(p, segment_bytes_);
   out.prefaulted_bytes = prefault_ahead_bytes_ == 0 ? segment_bytes_ : std::min(segment_bytes_, prefault_window_bytes_);
-  prefault_writable(out.map.data(), out.prefaulted_bytes);
+  // The header page is written just below, on this thread, either way.
+  if (!prefault(out.map.data(), out.prefaulted_bytes, async)) out.prefaulted_bytes = 0;
   format::segment_header h{};
   h.magic = format::segment_magic;
   h.version = format::segment_version;
@@ -247,14 +258,13 @@ store_status session_journal::maintain(std::int64_t now_ns) noexcept {
     const std::uint64_t written = write_offset_ & ~(page_bytes - 1);
     if (a.prefaulted_bytes < written) a.prefaulted_bytes = written;
     const std::uint64_t want = std::min<std::uint64_t>(a.map.size(), written + prefault_window_bytes_);
-    if (want > a.prefaulted_bytes) {
-      prefault_writable(a.map.data() + a.prefaulted_bytes, want - a.prefaulted_bytes);
-      a.prefaulted_bytes = want;
+    if (want > a.prefaulted_bytes && prefault(a.map.data() + a.prefaulted_bytes, want - a.prefaulted_bytes, true)) {
+      a.prefaulted_bytes = want;  // asked for; the writer faults what the helper has not reached
     }
   }
   if (!spare_.fd.valid() && write_offset_ * 2 >= active_capacity_) {
     try {
-      journal_error e = prepare_segment(active_index_ + 1, now_ns, spare_);
+      journal_error e = prepare_segment(active_index_ + 1, now_ns, spare_, true);
       if (e.code != journal_errc::ok && result == store_status::ok) result = status_of(e);
     } catch (...) {
       spare_ = segment{};
@@ -283,6 +293,10 @@ void session_journal::apply_retention(std::int64_t now_ns) noexcept {
     ++drop;
   }
   if (drop == 0) return;
+  // A range asked for while one of these segments was active may still be
+  // queued or running: let it finish before the mappings go. (Queued ranges
+  // of the active segment are dropped too; the writer faults those pages.)
+  if (prefault_owner_ && prefault_owner_->helper != nullptr) prefault_owner_->helper->forget(prefault_owner_.get());
   segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(drop));
   refresh_bases();
 }
@@ -295,6 +309,7 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
     return journal_error{journal_errc::bad_options, dir + ": index_capacity or sync_interval_ns out of range", dir};
 
   session_journal j;
+  j.prefault_owner_ = std::make_unique<prefault_owner>();
   j.dir_ = dir;
   j.session_name_ = options.session_name;
   j.session_id_ = options.session_id != 0 ? options.session_id : session_id_from_name(options.session_name);

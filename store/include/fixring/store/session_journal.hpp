@@ -46,12 +46,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "fixring/store/journal_error.hpp"
 #include "fixring/store/journal_format.hpp"
+#include "fixring/store/prefaulter.hpp"
 #include "fixring/store/segment.hpp"
 #include "fixring/store/session_types.hpp"
 
@@ -77,8 +79,11 @@ struct journal_options {
   // and at most this, so an append takes no page fault as long as maintain()
   // runs before the writer crosses the window (the engine calls it every
   // 10 ms: 4 MiB covers 400 MB/s). A quiet session holds 256 KiB of faulted
-  // pages, not a 64 MiB segment: a hundred sessions stay small. 0: fault in
-  // whole segments when they are created.
+  // pages, not a 64 MiB segment: a hundred sessions stay small. maintain()
+  // only asks the process's prefaulter thread (prefaulter.hpp) to fault the
+  // window in, so the caller never waits on the page cache or the file
+  // system; without that thread it faults in itself. 0: fault in whole
+  // segments when they are created.
   std::uint64_t prefault_ahead_bytes = std::uint64_t{4} << 20;
   bool create = true;                                // create the journal when the directory has none
 };
@@ -181,9 +186,10 @@ class session_journal {
   [[nodiscard]] store_status last_status() const noexcept { return last_status_; }
 
   // Off the hot path, from the owner's loop: fdatasync for durability::interval
-  // when due; faults in the next prefault_ahead_bytes past the write position;
-  // once the active segment is half full, prepares the next one (allocated,
-  // its first window pre-faulted) so the roll on the hot path only renames it;
+  // when due; has the next prefault_ahead_bytes past the write position
+  // faulted in by the prefaulter thread; once the active segment is half
+  // full, prepares the next one (allocated, its first window handed to the
+  // prefaulter too) so the roll on the hot path only renames it;
   // retention by size and age (also applied on open; never on the hot path).
   // Returns io_error if a sync failed, no_space if the next
   // segment cannot be allocated (the current one still takes records).
@@ -209,6 +215,23 @@ class session_journal {
   };
 
   session_journal() = default;
+
+  // The journal's name towards the prefaulter: heap-allocated so it keeps its
+  // address when the journal moves. Its destruction forgets the journal's
+  // ranges (waiting for one in progress) before any mapping goes away.
+  struct prefault_owner {
+    prefaulter* helper = nullptr;  // nullptr: fault in on the journal's thread
+    prefault_owner() noexcept : helper(prefaulter::shared()) {}
+    prefault_owner(const prefault_owner&) = delete;
+    prefault_owner& operator=(const prefault_owner&) = delete;
+    ~prefault_owner() {
+      if (helper != nullptr) helper->forget(this);
+    }
+  };
+  // Faults [base, base + len) in writable: by the prefaulter when async and
+  // it takes the request, else now on this thread. False only when the
+  // prefaulter's queue was full (nothing done: ask again).
+  bool prefault(char* base, std::uint64_t len, bool async) noexcept;
 
   [[nodiscard]] bool fits(std::size_t payload_bytes) const noexcept {
     return write_offset_ + format::record_bytes(payload_bytes) + format::seal_reserve_bytes <= active_capacity_;
@@ -268,13 +291,18 @@ class session_journal {
   store_status roll(bool seal_active = true) noexcept;
   store_status write_state_record(format::record_kind kind, format::direction dir, std::int64_t now_ns) noexcept;
   void forget_outbound_from(std::uint64_t seq) noexcept;
-  // Allocates, maps and pre-faults segment `index` under a temporary name.
-  [[nodiscard]] journal_error prepare_segment(std::uint64_t index, std::int64_t now_ns, segment& out);
+  // Allocates, maps and pre-faults segment `index` under a temporary name
+  // (the first window by the prefaulter when async).
+  [[nodiscard]] journal_error prepare_segment(std::uint64_t index, std::int64_t now_ns, segment& out,
+                                              bool async = false);
   // Renames a prepared segment into place.
   [[nodiscard]] journal_error install_segment(segment& seg);
   void apply_retention(std::int64_t now_ns) noexcept;
   void refresh_bases() noexcept;
 
+  // First member: a move assignment replaces it (forgetting the old ranges)
+  // before the old mappings are unmapped; the destructor resets it first.
+  std::unique_ptr<prefault_owner> prefault_owner_;
   std::string dir_;
   std::string session_name_;
   detail::unique_fd lock_fd_;
