@@ -720,6 +720,65 @@ TEST_CASE("a restarted session continues the journaled sequences and serves rese
   CHECK(out[2] == E("35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=4|123=Y|"));
 }
 
+TEST_CASE("an outbound message leaves room for its resend, so the largest one sent is resent within the limit") {
+  harness<> h;
+  h.cfg.max_message_bytes = 512;
+  h.cfg.timestamp_precision = codec::time_precision::ns;  // the longest OrigSendingTime
+  h.given_logged_on();
+  // Grow a Text field until the session refuses the message.
+  std::size_t largest = 0, pad = 0;
+  std::uint64_t largest_seq = 0;
+  for (;; ++pad) {
+    const std::uint64_t seq = h.s->next_outbound_seq();
+    const std::string text(pad, 'x');
+    const auto r = h.s->send("D", [&](codec::encoder& e) noexcept { e.add(11, "BIG"); e.add(58, text); }, h.now);
+    if (r == send_result::too_large) {
+      CHECK(h.s->next_outbound_seq() == seq);  // no number used
+      break;
+    }
+    REQUIRE(r == send_result::sent);
+    largest = h.sink.sent.back().size();
+    largest_seq = seq;
+  }
+  CHECK(largest <= 512 - fixring::engine::resend_headroom_bytes);
+  CHECK(largest + 8 > 512 - fixring::engine::resend_headroom_bytes);  // the limit, not something smaller
+  h.clear();
+  h.receive("2", 2, "7=" + std::to_string(largest_seq) + "|16=" + std::to_string(largest_seq) + "|");
+  REQUIRE(h.sink.sent.size() == 1);
+  const std::string& resent = h.sink.sent[0];
+  CHECK(resent.size() <= 512);
+  CHECK(resent.size() > largest);
+  codec::message m;
+  REQUIRE(m.parse(resent) == codec::parse_error::none);
+  CHECK(m.get_or(43) == "Y");
+  CHECK(m.get_or(122).size() == 27);
+  CHECK(h.s->stats().messages_resent == 1);
+}
+
+TEST_CASE("a stored message too large to resend under a smaller limit is covered by a GapFill") {
+  harness<> h;
+  h.cfg.max_message_bytes = 1024;
+  h.given_logged_on();
+  send_order(h, "SMALL1");  // our 2
+  const auto big = h.s->send("D", [&](codec::encoder& e) noexcept { e.add(11, "BIG"); e.add(58, std::string(700, 'x')); }, h.now);
+  REQUIRE(big == send_result::sent);  // our 3
+  send_order(h, "SMALL2");  // our 4
+  h.s->on_disconnected(h.now);
+  h.s.reset();  // restarted with a smaller FixringMaxMessageBytes on the same journal
+  h.cfg.max_message_bytes = 512;
+  h.make();
+  h.s->on_connected(h.now);
+  h.receive("A", 2, "98=0|108=30|");  // our 5: Logon
+  h.clear();
+  h.receive("2", 3, "7=2|16=4|");
+  const auto out = h.sent();
+  REQUIRE(out.size() == 3);
+  CHECK(out[0] == E("35=D|34=2|43=Y|49=ISLD|52=@|56=TW44|122=@|11=SMALL1|55=INTC|"));
+  CHECK(out[1] == E("35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=4|123=Y|"));
+  CHECK(out[2] == E("35=D|34=4|43=Y|49=ISLD|52=@|56=TW44|122=@|11=SMALL2|55=INTC|"));
+  CHECK(h.s->stats().messages_resent == 2);
+}
+
 // ---------------------------------------------------------------- Input handling
 
 TEST_CASE("garbled input is discarded silently without consuming a sequence number") {

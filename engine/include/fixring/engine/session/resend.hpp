@@ -46,6 +46,14 @@ namespace fixring::engine {
   return n;
 }
 
+// The most a resend's rewrite adds to a stored message: PossDupFlag "43=Y|"
+// (5), OrigSendingTime "122=" + a 27-character nanosecond timestamp + SOH
+// (32), a new SendingTime up to 10 characters longer than the stored one (if
+// TimestampPrecision was raised in between) and one more BodyLength digit,
+// rounded up. Outbound messages are encoded within max_message_bytes minus
+// this, so that every stored message can be resent within max_message_bytes.
+inline constexpr std::uint32_t resend_headroom_bytes = 64;
+
 // `original` is a parsed stored message. Writes the resend form into `out`.
 [[nodiscard]] inline codec::encode_result rewrite_for_resend(const codec::message& original, std::int64_t now_ns,
                                                              codec::time_precision precision, char* out,

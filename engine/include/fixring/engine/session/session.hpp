@@ -524,7 +524,10 @@ class session {
       fail(session_error::store_failure);
       return send_result::store_error;
     }
-    codec::encoder e(buf.data(), buf.size());
+    // Room is left for the resend's PossDup/OrigSendingTime rewrite: a
+    // message that could be sent but not resent would leave a gap its
+    // counterparty could never close.
+    codec::encoder e(buf.data(), std::min<std::size_t>(buf.size(), encode_limit()));
     write_header(e, msg_type, seq, h, now_ns);
     body(e);
     const codec::encode_result r = e.finish();
@@ -717,14 +720,27 @@ class session {
         }
       }
       if (job_next_ > job_end_) break;
-      // Only the sink's refusal stops the job; a message that does not parse,
-      // or does not fit once rewritten, is skipped without a GapFill.
+      // Only the sink's refusal stops the job. A stored message that does not
+      // parse, or does not fit once rewritten (a journal written with a larger
+      // FixringMaxMessageBytes), is covered by a GapFill: skipping it silently
+      // would leave the counterparty waiting for that number for good.
       const send_result r = resend_stored(sm, now_ns);
       if (r == send_result::back_pressured || r == send_result::closed) return false;
+      if ((r == send_result::not_found || r == send_result::too_large) &&
+          !send_gap_fill(job_next_, job_next_ + 1, now_ns)) {
+        return false;
+      }
       ++job_next_;
     }
     job_active_ = false;
     return true;
+  }
+
+  // Largest outbound message encoded: max_message_bytes less the room a
+  // resend's rewrite needs (see resend_headroom_bytes).
+  [[nodiscard]] std::size_t encode_limit() const noexcept {
+    return cfg_.max_message_bytes > resend_headroom_bytes ? cfg_.max_message_bytes - resend_headroom_bytes
+                                                          : cfg_.max_message_bytes;
   }
 
   // Application messages are resent; admin messages and those sent with

@@ -172,7 +172,9 @@ struct session_config {
   // Fractional digits of SendingTime and OrigSendingTime (TimestampPrecision);
   // FIX.4.0/4.1 sessions always send whole seconds.
   codec::time_precision timestamp_precision = codec::time_precision::ms;
-  std::uint32_t max_message_bytes = 8192;        // largest outbound message we encode
+  // Largest outbound message, its resend included: a new message is encoded
+  // within max_message_bytes - resend_headroom_bytes (resend.hpp).
+  std::uint32_t max_message_bytes = 8192;
   std::uint32_t queue_capacity_messages = 1024;  // inbound queue bound (messages)
   std::uint32_t queue_capacity_bytes = 1u << 20; // inbound queue bound (bytes)
   queue_full_policy queue_policy = queue_full_policy::drop;
