@@ -684,14 +684,13 @@ TEST_CASE("listen on a port held for good fails with EADDRINUSE naming the addre
   CHECK(lr.error.message.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
-TEST_CASE("busy mode polls the first recv_poll_connections connections and hands the slot on at close",
-          "[reactor]") {
+TEST_CASE("a busy reactor with few connections receives by polling, with many by multishot", "[reactor]") {
   const auto completion = GENERATE(rx::completion_mode::peek, rx::completion_mode::defer_taskrun);
   CAPTURE(static_cast<int>(completion));
   auto cfg = small_config();
   cfg.mode = rx::poll_mode::busy;
   cfg.completion = completion;
-  cfg.recv_poll_connections = 1;
+  cfg.recv_poll_connections = 2;
   cfg.buffer_bytes = 1024;  // the 3000-byte frame spans several provided buffers
   recording_handler h;
   auto r = make_reactor_or_skip(h, cfg);
@@ -710,11 +709,17 @@ TEST_CASE("busy mode polls the first recv_poll_connections connections and hands
     }
     return used;
   };
-  // Two inbound connections: one polled, one multishot (the budget is 1).
+  auto all_have = [&](std::size_t n) {
+    for (conn_id c : h.accepted) {
+      if (frames[c].size() < n) return false;
+    }
+    return true;
+  };
+  // Two connections: both polled.
   const int fd_a = raw_connect(lr.port);
   const int fd_b = raw_connect(lr.port);
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 2; }));
-  CHECK(r->stats().recv_polled_connections == 1);
+  CHECK(r->stats().recv_polled_connections == 2);
   const std::string big(3000, 'B');
   const std::string wire = "0005hello" + std::string("3000") + big + "0002ok";
   for (std::size_t off = 0, chunk = 1; off < wire.size(); off += chunk, chunk = chunk * 3 + 1) {
@@ -722,23 +727,29 @@ TEST_CASE("busy mode polls the first recv_poll_connections connections and hands
     raw_write_all(fd_b, wire.substr(off, chunk));
     (void)poll_until(*r, [&] { return false; }, 2);
   }
-  REQUIRE(poll_until(*r, [&] { return frames[h.accepted[0]].size() == 3 && frames[h.accepted[1]].size() == 3; }));
-  for (conn_id c : h.accepted) {
-    CHECK(frames[c] == std::vector<std::string>{"hello", big, "ok"});
-  }
+  REQUIRE(poll_until(*r, [&] { return all_have(3); }));
+  for (conn_id c : h.accepted) CHECK(frames[c] == std::vector<std::string>{"hello", big, "ok"});
   CHECK(r->stats().recv_polls_empty > 0);
-  // Both peers leave: each side sees EOF, polled or not, and the polled slot
-  // is free again for the next connection.
-  ::close(fd_a);
-  ::close(fd_b);
-  REQUIRE(poll_until(*r, [&] { return h.closed.size() == 2; }));
-  for (auto& [c, s] : h.closed) CHECK(s.kind == io_kind::eof);
-  CHECK(r->stats().recv_polled_connections == 0);
+  // A third: every receive turns multishot at its next arming, no byte lost.
   const int fd_c = raw_connect(lr.port);
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 3; }));
+  REQUIRE(poll_until(*r, [&] { return r->stats().recv_polled_connections == 0; }));
+  for (const int fd : {fd_a, fd_b, fd_c}) raw_write_all(fd, "0003new");
+  REQUIRE(poll_until(*r, [&] {
+    return frames[h.accepted[0]].size() == 4 && frames[h.accepted[1]].size() == 4 && frames[h.accepted[2]].size() == 1;
+  }));
+  CHECK(frames[h.accepted[0]].back() == "new");
+  CHECK(frames[h.accepted[1]].back() == "new");
+  CHECK(frames[h.accepted[2]].back() == "new");
+  // Everyone leaves: each side sees EOF, and a lone newcomer polls again.
+  for (const int fd : {fd_a, fd_b, fd_c}) ::close(fd);
+  REQUIRE(poll_until(*r, [&] { return h.closed.size() == 3; }));
+  for (auto& [c, s] : h.closed) CHECK(s.kind == io_kind::eof);
+  const int fd_d = raw_connect(lr.port);
+  REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 4; }));
   CHECK(r->stats().recv_polled_connections == 1);
-  raw_write_all(fd_c, "0003new");
-  REQUIRE(poll_until(*r, [&] { return frames[h.accepted[2]].size() == 1; }));
-  CHECK(frames[h.accepted[2]][0] == "new");
-  ::close(fd_c);
+  raw_write_all(fd_d, "0004last");
+  REQUIRE(poll_until(*r, [&] { return frames[h.accepted[3]].size() == 1; }));
+  CHECK(frames[h.accepted[3]][0] == "last");
+  ::close(fd_d);
 }

@@ -56,16 +56,16 @@
 // work (poll check, recv, CQE) takes 2.8-2.9 us, against about 0.3 us for an
 // enter whose non-blocking recv SQE finds the bytes at once. Delaying that
 // enter by 0.3-1.5 us made it no shorter, so it is work, not the sender's
-// socket lock. Hence polling for the few connections a latency-bound
-// reactor carries, multishot for the rest.
+// socket lock. Hence polling while a reactor carries a few connections (as
+// a latency-bound one does), multishot when it carries many.
 
 // Receive path: each connection has one receive request into the shared
-// provided-buffer ring. The first recv_poll_connections connections of a
-// busy-mode reactor poll: a non-blocking (MSG_DONTWAIT) recv SQE, submitted
-// by every iteration's io_uring_enter and completing inside it, with bytes
-// or -EAGAIN (counted in recv_polls_empty and submitted again). Every other
-// connection has a multishot recv, re-armed when a CQE arrives without
-// IORING_CQE_F_MORE.
+// provided-buffer ring. While a busy-mode reactor holds at most
+// recv_poll_connections connections they poll: a non-blocking (MSG_DONTWAIT)
+// recv SQE, submitted by every iteration's io_uring_enter and completing
+// inside it, with bytes or -EAGAIN (counted in recv_polls_empty and submitted
+// again). Otherwise a connection has a multishot recv, re-armed when a CQE
+// arrives without IORING_CQE_F_MORE.
 // The handler's on_data sees the kernel buffer directly when the connection
 // carries no leftover; bytes it does not consume are copied into the
 // connection's own carry buffer (recv_carry_bytes) and the provided buffer goes
@@ -152,16 +152,19 @@ struct reactor_config {
   // the queue. Further sends in the same iteration are queued and leave with
   // the iteration's one submit.
   bool direct_send = true;
-  // Busy mode: this many connections (the first ones armed, each keeping it
-  // until it closes) receive by polling instead of with a multishot recv:
-  // each iteration submits one non-blocking io_uring recv (MSG_DONTWAIT, into
-  // the provided-buffer ring) per such connection, which completes inside
-  // that iteration's io_uring_enter with bytes or -EAGAIN. A polled
-  // connection's bytes arrive 2.5-3 us sooner per message than through the
-  // multishot recv's wake-up task work (measured, see the top of this file);
-  // the price is one io_uring_enter per iteration even when idle, so keep it
-  // small on a reactor with many sessions. 0: every connection multishot.
-  // Idle mode never polls.
+  // Busy mode, while the reactor holds at most this many connections: they
+  // receive by polling instead of with a multishot recv. Each iteration
+  // submits one non-blocking io_uring recv (MSG_DONTWAIT, into the
+  // provided-buffer ring) per connection, which completes inside that
+  // iteration's io_uring_enter with bytes or -EAGAIN. Bytes arrive 2.5-3 us
+  // sooner per message than through the multishot recv's wake-up task work
+  // (measured, see the top of this file); the price is one io_uring_enter
+  // per iteration even when idle, which a reactor with many sessions pays
+  // for all of them, so it polls only while it has few. The choice is made
+  // each time a receive is armed: a polled connection turns multishot at its
+  // next iteration once there are more connections; a multishot one turns
+  // polled only when its multishot recv ends. 0: never poll. Idle mode never
+  // polls.
   std::uint32_t recv_poll_connections = 2;
 };
 
@@ -200,7 +203,7 @@ struct reactor_stats {
   std::uint64_t listeners_failed = 0;       // multishot accept ended with a permanent error
   std::uint64_t direct_sends = 0;           // send() calls that tried send(2) at once (reactor_config::direct_send)
   std::uint64_t recv_polls_empty = 0;       // polled receives that found no bytes (reactor_config::recv_poll_connections)
-  std::uint32_t recv_polled_connections = 0;  // now, not a count: open connections that receive by polling
+  std::uint32_t recv_polled_connections = 0;  // now, not a count: connections whose receive is armed polled
 };
 
 // What a handler provides. All callbacks run on the reactor thread with the
@@ -575,6 +578,7 @@ class reactor {
     if (free_head_ == no_slot) return no_slot;
     const std::uint32_t slot = free_head_;
     free_head_ = conns_[slot].next_free;
+    ++conns_in_use_;
     return slot;
   }
   // Returns a quiescent slot to the free list with a new generation, so every
@@ -594,6 +598,7 @@ class reactor {
     if (++c.generation == 0) c.generation = 1;  // keep conn_id 0 invalid
     c.next_free = free_head_;
     free_head_ = slot;
+    --conns_in_use_;
   }
   [[nodiscard]] std::uint32_t slot_of(const connection& c) const noexcept {
     return static_cast<std::uint32_t>(&c - conns_.data());
@@ -672,10 +677,14 @@ class reactor {
       begin_close(c, io_status{io_kind::os_error, EBUSY});
       return;
     }
-    if (!c.recv_polled && cfg_.mode == poll_mode::busy &&
-        stats_.recv_polled_connections < cfg_.recv_poll_connections) {
-      c.recv_polled = true;
-      ++stats_.recv_polled_connections;
+    const bool poll = cfg_.mode == poll_mode::busy && conns_in_use_ <= cfg_.recv_poll_connections;
+    if (poll != c.recv_polled) {
+      c.recv_polled = poll;
+      if (poll) {
+        ++stats_.recv_polled_connections;
+      } else {
+        --stats_.recv_polled_connections;
+      }
     }
     if (c.recv_polled) {
       // MSG_DONTWAIT makes io_uring complete the recv at once with -EAGAIN
@@ -1089,6 +1098,7 @@ class reactor {
   std::unique_ptr<char[]> send_storage_;
   std::unique_ptr<char[]> carry_storage_;
   std::uint32_t free_head_ = no_slot;
+  std::uint32_t conns_in_use_ = 0;  // slots taken (connecting, open or closing)
   std::int64_t now_ns_ = 0;
   std::uint64_t direct_send_iteration_ = ~std::uint64_t{0};  // loop iteration of the last direct send
   std::int64_t realtime_offset_ns_ = 0;
