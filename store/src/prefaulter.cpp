@@ -1,5 +1,6 @@
 #include "fixring/store/prefaulter.hpp"
 
+#include <sched.h>
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -20,6 +21,27 @@ bool populate_write_supported() noexcept {
   const bool ok = ::madvise(p, 4096, MADV_POPULATE_WRITE) == 0;
   ::munmap(p, 4096);
   return ok;
+}
+
+// Faults [base, base + len) in slices of four pages, yielding the CPU
+// between slices. Where the reactors busy-poll every core (as on a 2-core
+// machine), this thread runs only by preempting one of them: a whole 10 ms
+// window of pages in one call held a reactor for 100-200 us at once and set
+// the round trip's p99.9. Measured with fixring-latency (raw,fixring, 20,000
+// round trips, quiet machine, runs alternated): fixring p99.9 167-173 us in
+// one call, 141-154 us in 16-page slices, 100-120 us in 4-page slices,
+// 99-128 us in 1-page slices.
+void populate_in_slices(char* base, std::uint64_t len_bytes) noexcept {
+  constexpr std::uint64_t slice_bytes = 16 * 1024;
+  for (std::uint64_t done = 0; done < len_bytes;) {
+    const std::uint64_t n = len_bytes - done < slice_bytes ? len_bytes - done : slice_bytes;
+    if (::madvise(base + done, n, MADV_POPULATE_WRITE) != 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    done += n;
+    if (done < len_bytes) ::sched_yield();
+  }
 }
 
 }  // namespace
@@ -95,8 +117,7 @@ void prefaulter::run() noexcept {
     // The owner unmaps only after forget(), which waits for running_ to
     // change, so the range stays mapped for the whole call. Failure (EINTR,
     // ENOMEM) leaves the pages to fault on first write, as without a helper.
-    while (::madvise(r.base, r.len_bytes, MADV_POPULATE_WRITE) != 0 && errno == EINTR) {
-    }
+    populate_in_slices(r.base, r.len_bytes);
     lock.lock();
     running_ = nullptr;
     done_.notify_all();
