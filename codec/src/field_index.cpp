@@ -194,6 +194,22 @@ index_result index_careful(const char* base, std::uint32_t size, std::uint32_t b
   return {parse_error::none, r.count + 2};
 }
 
+// A kernel's two entry points: each returns 0 when the careful indexer must decide.
+using index_fast_fn = std::uint32_t(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
+                                    const data_field_table&) noexcept;
+using parse_fast_fn = std::uint32_t(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
+                                    std::uint32_t&) noexcept;
+// Each kernel's entry points and whether this CPU runs it; kernels[] below is
+// in fast_kernel order.
+struct kernel_entry {
+  index_fast_fn* index;
+  parse_fast_fn* parse;
+  bool (*supported)() noexcept;
+};
+static_assert(static_cast<int>(fast_kernel::baseline) == 0 && static_cast<int>(fast_kernel::avx2) == 1 &&
+              static_cast<int>(fast_kernel::avx512) == 2);
+bool always_supported() noexcept { return true; }
+
 #if defined(FIXRING_CODEC_X86)
 #define FIXRING_KERNEL_AVX512 0
 #define FIXRING_KERNEL_AVX2 0
@@ -254,11 +270,6 @@ namespace avx512 {
 #pragma GCC pop_options
 #endif
 
-using index_fast_fn = std::uint32_t(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
-                                    const data_field_table&) noexcept;
-using parse_fast_fn = std::uint32_t(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
-                                    std::uint32_t&) noexcept;
-
 bool cpu_has_avx2() noexcept {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
@@ -270,30 +281,12 @@ bool cpu_has_avx512() noexcept {
          __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2");
 }
 
-index_fast_fn* index_kernel(fast_kernel k) noexcept {
-  switch (k) {
-    case fast_kernel::avx512: return &avx512::index_fast;
-    case fast_kernel::avx2: return &avx2::index_fast;
-    case fast_kernel::baseline: break;
-  }
-  return &sse2::index_fast;
-}
-parse_fast_fn* parse_kernel(fast_kernel k) noexcept {
-  switch (k) {
-    case fast_kernel::avx512: return &avx512::parse_fast;
-    case fast_kernel::avx2: return &avx2::parse_fast;
-    case fast_kernel::baseline: break;
-  }
-  return &sse2::parse_fast;
-}
-bool kernel_supported(fast_kernel k) noexcept {
-  switch (k) {
-    case fast_kernel::avx512: return cpu_has_avx512();
-    case fast_kernel::avx2: return cpu_has_avx2();
-    case fast_kernel::baseline: break;
-  }
-  return true;
-}
+constexpr kernel_entry kernels[] = {
+    {&sse2::index_fast, &sse2::parse_fast, &always_supported},
+    {&avx2::index_fast, &avx2::parse_fast, &cpu_has_avx2},
+    {&avx512::index_fast, &avx512::parse_fast, &cpu_has_avx512},
+};
+const kernel_entry& kernel(fast_kernel k) noexcept { return kernels[static_cast<std::size_t>(k)]; }
 
 #if defined(__AVX512VBMI2__) && defined(__AVX512VBMI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     defined(__AVX512CD__) && defined(__BMI2__)
@@ -323,13 +316,13 @@ std::atomic<parse_fast_fn*> g_parse_fast{&resolve_parse};
 
 std::uint32_t resolve_index(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
                             const data_field_table& d) noexcept {
-  index_fast_fn* fn = index_kernel(best_kernel());
+  index_fast_fn* fn = kernel(best_kernel()).index;
   g_index_fast.store(fn, std::memory_order_relaxed);
   return fn(b, n, o, f, c, d);
 }
 std::uint32_t resolve_parse(const char* b, std::size_t n, field_ref* f, std::uint32_t c, const data_field_table& d,
                             std::uint32_t& o) noexcept {
-  parse_fast_fn* fn = parse_kernel(best_kernel());
+  parse_fast_fn* fn = kernel(best_kernel()).parse;
   g_parse_fast.store(fn, std::memory_order_relaxed);
   return fn(b, n, f, c, d, o);
 }
@@ -353,9 +346,14 @@ std::uint32_t no_parse_fast(const char*, std::size_t, field_ref*, std::uint32_t,
   o = 0;
   return 0;
 }
-index_fast_fn* index_kernel(fast_kernel) noexcept { return &no_index_fast; }
-parse_fast_fn* parse_kernel(fast_kernel) noexcept { return &no_parse_fast; }
-bool kernel_supported(fast_kernel k) noexcept { return k == fast_kernel::baseline; }
+bool never_supported() noexcept { return false; }
+// Only the baseline "runs": it answers 0, and the careful indexer decides.
+constexpr kernel_entry kernels[] = {
+    {&no_index_fast, &no_parse_fast, &always_supported},
+    {&no_index_fast, &no_parse_fast, &never_supported},
+    {&no_index_fast, &no_parse_fast, &never_supported},
+};
+const kernel_entry& kernel(fast_kernel k) noexcept { return kernels[static_cast<std::size_t>(k)]; }
 inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
                                 const data_field_table& d) noexcept {
   return no_index_fast(b, n, o, f, c, d);
@@ -405,16 +403,16 @@ index_result parse_message(const char* base, std::size_t size, field_ref* out, s
   return parse_with(parse_fast, base, size, out, capacity, data_fields);
 }
 
-bool fast_kernel_supported(fast_kernel k) noexcept { return kernel_supported(k); }
+bool fast_kernel_supported(fast_kernel k) noexcept { return kernel(k).supported(); }
 
 index_result index_message_by(fast_kernel k, const char* base, std::uint32_t size, std::uint32_t body_offset,
                               field_ref* out, std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  return index_with(index_kernel(k), base, size, body_offset, out, capacity, data_fields);
+  return index_with(kernel(k).index, base, size, body_offset, out, capacity, data_fields);
 }
 
 index_result parse_message_by(fast_kernel k, const char* base, std::size_t size, field_ref* out,
                               std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  return parse_with(parse_kernel(k), base, size, out, capacity, data_fields);
+  return parse_with(kernel(k).parse, base, size, out, capacity, data_fields);
 }
 
 }  // namespace fixring::codec::detail
