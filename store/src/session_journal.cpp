@@ -66,6 +66,7 @@ session_journal::~session_journal() {
 
 bool session_journal::prefault(char* base, std::uint64_t len, bool async) noexcept {
   if (len == 0) return true;
+  if (async && prefault_by_owner_) return true;  // left to prefault_step
   prefaulter* helper = prefault_owner_ ? prefault_owner_->helper : nullptr;
   if (async && helper != nullptr) return helper->post(prefault_owner_.get(), base, len);
   prefault_writable(base, len);
@@ -97,6 +98,7 @@ journal_error session_journal::prepare_segment(std::uint64_t index, std::int64_t
   out.prefaulted_bytes = prefault_ahead_bytes_ == 0 ? segment_bytes_ : std::min(segment_bytes_, prefault_window_bytes_);
   // The header page is written just below, on this thread, either way.
   if (!prefault(out.map.data(), out.prefaulted_bytes, async)) out.prefaulted_bytes = 0;
+  if (!async) out.populated_bytes = out.prefaulted_bytes;
   format::segment_header h{};
   h.magic = format::segment_magic;
   h.version = format::segment_version;
@@ -230,6 +232,36 @@ store_status session_journal::sync() noexcept {
   return last_status_ = store_status::ok;
 }
 
+bool session_journal::prefault_step(std::uint64_t max_bytes) noexcept {
+  if (!prefault_by_owner_ || segments_.empty()) return false;
+  max_bytes = std::max<std::uint64_t>(max_bytes & ~(page_bytes - 1), page_bytes);
+  if (step_segment(segments_.back(), write_offset_, max_bytes)) return true;
+  if (spare_.fd.valid() && step_segment(spare_, 0, max_bytes)) return true;
+  return step_index(max_bytes);
+}
+
+bool session_journal::step_segment(segment& s, std::uint64_t from, std::uint64_t max_bytes) noexcept {
+  // The page holding `from` (unless it starts there) was written already.
+  const std::uint64_t start = std::max(s.populated_bytes, (from + page_bytes - 1) & ~(page_bytes - 1));
+  if (start >= s.prefaulted_bytes) return false;
+  const std::uint64_t end = std::min(s.prefaulted_bytes, start + max_bytes);
+  prefault_writable(s.map.data() + start, end - start);
+  s.populated_bytes = end;
+  return true;
+}
+
+bool session_journal::step_index(std::uint64_t max_bytes) noexcept {
+  // Entries are written as MsgSeqNums go out; keep two pages ahead of them.
+  const std::uint64_t ahead = (next_outbound_ * sizeof *index_ + 2 * page_bytes) & ~(page_bytes - 1);
+  const std::uint64_t want = std::min<std::uint64_t>(ahead, index_map_.size() & ~(page_bytes - 1));
+  const std::uint64_t start = std::max(index_populated_bytes_, (next_outbound_ * sizeof *index_) & ~(page_bytes - 1));
+  if (start >= want) return false;
+  const std::uint64_t end = std::min(want, start + max_bytes);
+  prefault_writable(reinterpret_cast<char*>(index_) + start, end - start);
+  index_populated_bytes_ = end;
+  return true;
+}
+
 store_status session_journal::maintain(std::int64_t now_ns) noexcept {
   store_status result = store_status::ok;
   if (sync_ == durability::interval && dirty_ && now_ns - last_sync_ns_ >= sync_interval_ns_) {
@@ -316,6 +348,7 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
   j.segment_bytes_ = (options.segment_bytes + page_bytes - 1) & ~(page_bytes - 1);
   j.prefault_ahead_bytes_ = (options.prefault_ahead_bytes + page_bytes - 1) & ~(page_bytes - 1);
   j.prefault_window_bytes_ = std::min(min_prefault_bytes, j.prefault_ahead_bytes_);
+  j.prefault_by_owner_ = options.prefault_by == journal_options::prefaulting::owner;
   j.max_payload_bytes_ = std::min<std::uint64_t>(
       j.segment_bytes_ - format::segment_header_bytes - format::record_bytes(sizeof(format::sequence_state)) -
           format::record_header_bytes - format::seal_reserve_bytes - format::record_align,

@@ -80,11 +80,20 @@ struct journal_options {
   // runs before the writer crosses the window (the engine calls it every
   // 10 ms: 4 MiB covers 400 MB/s). A quiet session holds 256 KiB of faulted
   // pages, not a 64 MiB segment: a hundred sessions stay small. maintain()
-  // only asks the process's prefaulter thread (prefaulter.hpp) to fault the
-  // window in, so the caller never waits on the page cache or the file
-  // system; without that thread it faults in itself. 0: fault in whole
-  // segments when they are created.
+  // only says which pages are wanted; who faults them in is prefault_by.
+  // 0: fault in whole segments when they are created.
   std::uint64_t prefault_ahead_bytes = std::uint64_t{4} << 20;
+  // Who faults the window in:
+  // - helper: the process's prefaulter thread (prefaulter.hpp), so the owner
+  //   never waits on the page cache or the file system. Right when that
+  //   thread has a core to itself; without the thread the owner faults in.
+  // - owner: the owner's loop, in small steps at moments it has nothing else
+  //   to do (prefault_step). Right when every core is busy-polling: a helper
+  //   thread then runs only by preempting a reactor and falls behind, and the
+  //   writer takes the faults itself, each a trap that costs 5-15 us on a VM,
+  //   where MADV_POPULATE_WRITE costs 1.5-2.5 us a fresh page.
+  enum class prefaulting : std::uint8_t { helper, owner };
+  prefaulting prefault_by = prefaulting::helper;
   bool create = true;                                // create the journal when the directory has none
 };
 
@@ -194,6 +203,15 @@ class session_journal {
   // Returns io_error if a sync failed, no_space if the next
   // segment cannot be allocated (the current one still takes records).
   [[nodiscard]] store_status maintain(std::int64_t now_ns) noexcept;
+  // With prefault_by == owner: faults in up to max_bytes (at least a page)
+  // of what maintain() asked for - the active segment's window ahead of the
+  // write position, then the prepared next segment's first window, then the
+  // outbound index two pages ahead of the next MsgSeqNum - with one
+  // MADV_POPULATE_WRITE. True if it did something (call again: there may be
+  // more), false if nothing is wanted until the next maintain(); always false
+  // with prefault_by == helper. Meant for the owner's idle moments: a step
+  // of a page costs 1.5-2.5 us where the append's fault would cost 5-15 us.
+  bool prefault_step(std::uint64_t max_bytes) noexcept;
   // fdatasync now, whatever the durability setting.
   [[nodiscard]] store_status sync() noexcept;
 
@@ -211,7 +229,8 @@ class session_journal {
     detail::unique_fd fd;
     detail::mapping map;
     std::int64_t created_ns = 0;
-    std::uint64_t prefaulted_bytes = 0;  // [0, prefaulted_bytes) faulted in writable
+    std::uint64_t prefaulted_bytes = 0;  // [0, prefaulted_bytes) asked to be faulted in writable
+    std::uint64_t populated_bytes = 0;   // prefault_by == owner: [0, populated_bytes) faulted in by a step
   };
 
   session_journal() = default;
@@ -232,6 +251,10 @@ class session_journal {
   // it takes the request, else now on this thread. False only when the
   // prefaulter's queue was full (nothing done: ask again).
   bool prefault(char* base, std::uint64_t len, bool async) noexcept;
+  // prefault_step's parts: a segment's asked-for range from `from` on, and
+  // the outbound index.
+  bool step_segment(segment& s, std::uint64_t from, std::uint64_t max_bytes) noexcept;
+  bool step_index(std::uint64_t max_bytes) noexcept;
 
   [[nodiscard]] bool fits(std::size_t payload_bytes) const noexcept {
     return write_offset_ + format::record_bytes(payload_bytes) + format::seal_reserve_bytes <= active_capacity_;
@@ -321,6 +344,8 @@ class session_journal {
   std::uint64_t segment_bytes_ = 0;
   std::uint64_t prefault_ahead_bytes_ = 0;  // journal_options::prefault_ahead_bytes, page-rounded
   std::uint64_t prefault_window_bytes_ = 0; // current window, min_prefault_bytes .. prefault_ahead_bytes_
+  bool prefault_by_owner_ = false;          // journal_options::prefault_by == owner
+  std::uint64_t index_populated_bytes_ = 0; // prefault_by == owner: [0, this) of the index faulted in
   std::uint64_t maintained_index_ = 0;      // segment and offset at the previous maintain()
   std::uint64_t maintained_offset_ = 0;
   std::uint64_t next_outbound_ = 1;
