@@ -336,6 +336,7 @@ TEST_CASE("bad values are errors naming file, line and key", "[settings][errors]
       {"FixringMaxQueuedMessages=0", "FixringMaxQueuedMessages", config_errc::bad_value},
       {"FixringMaxQueuedBytes=100", "FixringMaxQueuedBytes", config_errc::bad_value},
       {"FixringQueueFull=grow", "FixringQueueFull", config_errc::bad_value},
+      {"FixringPrefault=sometimes", "FixringPrefault", config_errc::bad_value},
       {"FixringTestReqId=", "FixringTestReqId", config_errc::bad_value},
       {"FixringResendChunk=-2", "FixringResendChunk", config_errc::bad_value},
       {"FixringTestRequestThresholdPct=100", "FixringTestRequestThresholdPct", config_errc::bad_value},
@@ -488,6 +489,8 @@ TEST_CASE("fixring's own keys land in their fields", "[settings][values]") {
   CHECK(s.test_request_threshold_pct == 150);
   CHECK(s.disconnect_threshold_pct == 300);
   CHECK(one_session(with_line("FixringDurability=every")).durability == durability_mode::every);
+  CHECK_FALSE(one_session(with_line("FixringDurability=every")).prefault_helper);  // idle by default
+  CHECK(one_session(with_line("FixringPrefault=helper")).prefault_helper);
 }
 
 TEST_CASE("the disconnect threshold must exceed the TestRequest threshold", "[settings][values]") {
@@ -791,6 +794,7 @@ TEST_CASE("every documented key can be set in a valid file", "[settings][keys]")
       {"FixringTestRequestThresholdPct", "130"}, {"FixringDisconnectThresholdPct", "260"},
       {"FixringMaxQueuedBytes", "4096"}, {"FixringQueueFull", "logout"},
       {"FixringMaxPendingConnections", "8"}, {"FixringPendingTimeoutMs", "500"},
+      {"FixringPrefault", "helper"},
   };
   std::string defaults = "[DEFAULT]\n";
   std::string session = "[SESSION]\n";

@@ -299,6 +299,30 @@ TEST_CASE("an initiator and an acceptor log on, trade 10,000 orders with none lo
   CHECK(eng->session_core(0).next_outbound_seq() == orders + 3);  // Logon, orders, Logout
 }
 
+TEST_CASE("the reactor faults journal pages in during idle iterations, unless FixringPrefault=helper", "[engine]") {
+  for (const bool helper : {false, true}) {
+    INFO((helper ? "FixringPrefault=helper" : "FixringPrefault=idle (default)"));
+    temp_dir dir;
+    const std::uint16_t port = free_port();
+    running_acceptor acc(port, dir.path / "acceptor");
+    trader_app app;
+    auto eng = make_trader(app, port, dir.path / "initiator", {}, helper ? "FixringPrefault=helper\n" : "");
+    auto pump = [&] { (void)eng->poll_once(); };
+    REQUIRE(wait_until([&] { return app.active(); }, pump));
+    for (std::uint64_t i = 1; i <= 200; ++i) send_order(*eng, i);
+    REQUIRE(wait_until([&] { return app.exec_count() >= 400; }, pump));
+    // At least one maintain() (every 10 ms) has asked for the window by now;
+    // the idle polls of the wait fault it in, a step at a time.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    while (std::chrono::steady_clock::now() < deadline) pump();
+    if (helper) {
+      CHECK(eng->stats().journal_prefault_steps == 0);
+    } else {
+      CHECK(eng->stats().journal_prefault_steps > 1);  // the window past the orders, and the outbound index
+    }
+  }
+}
+
 TEST_CASE("the initiator reconnects and logs on again after the acceptor restarts", "[engine]") {
   temp_dir dir;
   const std::uint16_t port = free_port();

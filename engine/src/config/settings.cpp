@@ -599,6 +599,15 @@ std::string apply(builder& b, const raw_entry& e) {
         err = "expected drop or logout, got " + in_quotes(v);
       }
       break;
+    case setting_key::fixring_prefault:
+      if (v == "idle") {
+        s.prefault_helper = false;
+      } else if (v == "helper") {
+        s.prefault_helper = true;
+      } else {
+        err = "expected idle or helper, got " + in_quotes(v);
+      }
+      break;
     case setting_key::fixring_max_pending_connections: {
       std::uint32_t p = 0;
       integer(1, 65'535, p);

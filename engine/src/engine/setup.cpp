@@ -137,6 +137,8 @@ config::result<std::unique_ptr<store::session_journal>> open_journal(const confi
                                                                 : store::durability::none;
   o.sync_interval_ns = static_cast<std::int64_t>(s.sync_interval_ms) * 1'000'000;
   o.index_capacity = index_capacity;
+  o.prefault_by = s.prefault_helper ? store::journal_options::prefaulting::helper
+                                    : store::journal_options::prefaulting::owner;
   auto j = store::session_journal::open(dir, o, now_ns);
   if (!j) {
     return config::config_error{config::config_errc::io_error, where(s) + "journal: " + j.error().message};

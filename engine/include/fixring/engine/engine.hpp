@@ -161,6 +161,7 @@ struct engine_stats {
   std::uint64_t ring_records_sent = 0;
   std::uint64_t ring_records_dropped = 0;  // session not logged on when drained
   std::uint64_t schedule_resets = 0;
+  std::uint64_t journal_prefault_steps = 0;  // idle iterations that faulted journal pages in (FixringPrefault=idle)
 };
 
 template <class App>
@@ -249,10 +250,7 @@ class engine {
     if (!pin.ok()) return pin;
     start();
     // relaxed: pairs with the relaxed store in stop(); the flag orders no data.
-    while (!stop_.load(std::memory_order_relaxed)) {
-      (void)reactor_->poll_once();
-      drain_producers();
-    }
+    while (!stop_.load(std::memory_order_relaxed)) (void)poll_once();
     return {};
   }
 
@@ -261,8 +259,9 @@ class engine {
   // the thread (FixringCpu applies to run() only). Reactor thread.
   int poll_once() noexcept {
     if (!started_) start();
-    const int n = reactor_->poll_once();
-    return n + drain_producers();
+    const int n = reactor_->poll_once() + drain_producers();
+    if (n == 0) idle_work();
+    return n;
   }
 
   // Asks run() to return after the current iteration, without logging out.
@@ -440,6 +439,10 @@ class engine {
     rc.max_connections = opts_.max_connections;
     rc.send_queue_bytes = opts_.send_queue_bytes;
     rc.idle_wait_max_ns = opts_.tick_ns;
+    // A busy loop is idle often and briefly: a page or two a time keeps a
+    // message that arrives meanwhile waiting 2-5 us at most. An idle loop
+    // comes here after a wait, at most every tick: it takes bigger steps.
+    prefault_step_bytes_ = settings.reactor.busy_poll ? 8 * 1024 : 256 * 1024;
     std::uint32_t largest = 0;
     for (const auto& s : settings.sessions) largest = std::max(largest, s.max_message_bytes);
     rc.recv_carry_bytes = std::max<std::uint32_t>(rc.recv_carry_bytes, largest * 2);
@@ -718,6 +721,25 @@ class engine {
     tick_timer_ = reactor_->add_timer(now_ns + opts_.tick_ns);
   }
 
+  // ---- idle iterations ----
+
+  // The journals' pages ahead of their writers (FixringPrefault=idle; see
+  // store::journal_options::prefault_by): one step of one journal per idle
+  // iteration, round robin. Once a round finds nothing wanted, nothing is
+  // until the next maintain() in tick() asks for more pages.
+  void idle_work() noexcept {
+    if (prefault_quiet_) return;
+    for (std::size_t tried = 0; tried < slots_.size(); ++tried) {
+      if (++prefault_next_ >= slots_.size()) prefault_next_ = 0;
+      slot& s = slots_[prefault_next_];
+      if (s.journal && s.journal->prefault_step(prefault_step_bytes_)) {
+        ++stats_.journal_prefault_steps;
+        return;
+      }
+    }
+    prefault_quiet_ = true;
+  }
+
   // ---- the periodic tick ----
 
   void tick(std::int64_t now_ns) noexcept {
@@ -739,6 +761,7 @@ class engine {
         connect(h, now_ns);
       }
       if (maintain) {
+        prefault_quiet_ = false;  // maintain() may ask for pages ahead
         if (s.journal) (void)s.journal->maintain(wall);
         if (s.log) s.log->flush();
       }
@@ -905,6 +928,9 @@ class engine {
   bool shutdown_started_ = false;
   std::int64_t shutdown_deadline_ns_ = 0;
   std::int64_t next_maintain_ns_ = 0;
+  std::uint64_t prefault_step_bytes_ = 8 * 1024;
+  std::size_t prefault_next_ = 0;  // slot idle_work() tried last
+  bool prefault_quiet_ = false;    // no journal wants a page until the next maintain()
   std::atomic<bool> stop_{false};
   std::atomic<bool> shutdown_{false};
 };

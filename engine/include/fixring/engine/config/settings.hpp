@@ -89,6 +89,7 @@ enum class setting_key : std::uint8_t {
   fixring_max_queued_messages, fixring_test_req_id, fixring_resend_chunk,
   fixring_test_request_threshold_pct, fixring_disconnect_threshold_pct,
   fixring_max_queued_bytes, fixring_queue_full, fixring_max_pending_connections, fixring_pending_timeout_ms,
+  fixring_prefault,
   count_  // not a key
 };
 
@@ -268,6 +269,9 @@ inline constexpr key_info setting_keys[] = {
   {setting_key::fixring_pending_timeout_ms, "FixringPendingTimeoutMs", "integer ms 1..3600000", "10000",
    "Time an accepted connection has to send its first message (the Logon) before it is closed.",
    key_scope::default_only},
+  {setting_key::fixring_prefault, "FixringPrefault", "idle|helper", "idle",
+   "Who faults the journal's pages in ahead of the writer: the reactor in its idle iterations (right when "
+   "every core busy-polls), or a background thread (right when it has a core of its own)."},
 };
 
 static_assert(std::size(setting_keys) == static_cast<std::size_t>(setting_key::count_),
@@ -390,6 +394,7 @@ struct session_settings {
   std::uint32_t max_queued_messages = 10'000;
   std::uint32_t max_queued_bytes = 1u << 20;
   bool queue_full_logout = false;  // FixringQueueFull=logout
+  bool prefault_helper = false;    // FixringPrefault=helper
   std::string test_req_id = "TEST";
   std::uint32_t resend_chunk = 0;  // 0 = whole gap
   std::uint32_t test_request_threshold_pct = 120;
