@@ -294,3 +294,18 @@ TEST_CASE("every fast kernel refuses each wrong CheckSum of a message that takes
     for (detail::fast_kernel k : kernels) check_kernel(k, s, 1024);
   }
 }
+
+TEST_CASE("every fast kernel refuses each wrong CheckSum of a message that ends around or past its first window") {
+  // The widest kernel sums a message of up to 256 bytes before "10=" from the
+  // first window's registers, and a longer one in a pass of its own.
+  for (std::size_t pad : {224, 225, 226, 227, 300}) {  // "10=" at byte 254 .. 257, and 330
+    const std::string good = fix("8=FIX.4.4|35=0|34=7|58=" + std::string(pad, 'p') + "|");
+    const std::vector<detail::fast_kernel> kernels = supported_kernels();
+    for (int cks = 0; cks < 256; ++cks) {
+      std::string s = good;
+      s.replace(s.size() - 4, 3, std::to_string(1000 + cks).substr(1));
+      for (detail::fast_kernel k : kernels)
+        for (std::size_t slack : {0, 64}) check_kernel(k, s, 1024, slack);
+    }
+  }
+}
