@@ -194,16 +194,36 @@ index_result index_careful(const char* base, std::uint32_t size, std::uint32_t b
   return {parse_error::none, r.count + 2};
 }
 
-// A kernel's two entry points: each returns 0 when the careful indexer must decide.
-using index_fast_fn = std::uint32_t(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
-                                    const data_field_table&) noexcept;
-using parse_fast_fn = std::uint32_t(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
-                                    std::uint32_t&) noexcept;
+// What a kernel's index_message and parse_message run when the fast path
+// declines; out of line, so that only that path makes a call. body_offset:
+// set when the fast path verified the framing, else 0.
+[[gnu::noinline]] index_result index_declined(const char* base, std::uint32_t size, std::uint32_t body_offset,
+                                              field_ref* out, std::uint32_t capacity,
+                                              const data_field_table& data_fields) noexcept {
+  return index_careful(base, size, body_offset, out, capacity, data_fields);
+}
+[[gnu::noinline]] index_result parse_declined(const char* base, std::size_t size, std::uint32_t body_offset,
+                                              field_ref* out, std::uint32_t capacity,
+                                              const data_field_table& data_fields) noexcept {
+  if (body_offset == 0) {
+    const frame_result f = frame(base, size);
+    if (!f.is_complete() || f.size_bytes != size) return {parse_error::not_framed, 0};
+    body_offset = f.body_offset;
+  }
+  return index_careful(base, static_cast<std::uint32_t>(size), body_offset, out, capacity, data_fields);
+}
+
+// A kernel's index_message and parse_message, the careful path included, so
+// that the public calls jump to them with nothing left to do after.
+using index_fn = index_result(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
+                              const data_field_table&) noexcept;
+using parse_fn = index_result(const char*, std::size_t, field_ref*, std::uint32_t,
+                              const data_field_table&) noexcept;
 // Each kernel's entry points and whether this CPU runs it; kernels[] below is
 // in fast_kernel order.
 struct kernel_entry {
-  index_fast_fn* index;
-  parse_fast_fn* parse;
+  index_fn* index;
+  parse_fn* parse;
   bool (*supported)() noexcept;
 };
 static_assert(static_cast<int>(fast_kernel::baseline) == 0 && static_cast<int>(fast_kernel::avx2) == 1 &&
@@ -282,23 +302,17 @@ bool cpu_has_avx512() noexcept {
 }
 
 constexpr kernel_entry kernels[] = {
-    {&sse2::index_fast, &sse2::parse_fast, &always_supported},
-    {&avx2::index_fast, &avx2::parse_fast, &cpu_has_avx2},
-    {&avx512::index_fast, &avx512::parse_fast, &cpu_has_avx512},
+    {&sse2::index_message, &sse2::parse_message, &always_supported},
+    {&avx2::index_message, &avx2::parse_message, &cpu_has_avx2},
+    {&avx512::index_message, &avx512::parse_message, &cpu_has_avx512},
 };
 const kernel_entry& kernel(fast_kernel k) noexcept { return kernels[static_cast<std::size_t>(k)]; }
 
 #if defined(__AVX512VBMI2__) && defined(__AVX512VBMI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     defined(__AVX512CD__) && defined(__BMI2__)
 // Built for a CPU with these AVX-512 extensions: no choice to make.
-inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
-                                const data_field_table& d) noexcept {
-  return avx512::index_fast(b, n, o, f, c, d);
-}
-inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
-                                const data_field_table& d, std::uint32_t& o) noexcept {
-  return avx512::parse_fast(b, n, f, c, d, o);
-}
+index_fn* index_best() noexcept { return &avx512::index_message; }
+parse_fn* parse_best() noexcept { return &avx512::parse_message; }
 #else
 // Chosen at the first call: the widest kernel the CPU runs. The pointers start
 // at a resolver, so no static initialisation order matters; relaxed: every
@@ -307,90 +321,53 @@ inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std:
 fast_kernel best_kernel() noexcept {
   return cpu_has_avx512() ? fast_kernel::avx512 : cpu_has_avx2() ? fast_kernel::avx2 : fast_kernel::baseline;
 }
-std::uint32_t resolve_index(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
-                            const data_field_table&) noexcept;
-std::uint32_t resolve_parse(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
-                            std::uint32_t&) noexcept;
-std::atomic<index_fast_fn*> g_index_fast{&resolve_index};
-std::atomic<parse_fast_fn*> g_parse_fast{&resolve_parse};
+index_fn resolve_index;
+parse_fn resolve_parse;
+std::atomic<index_fn*> g_index{&resolve_index};
+std::atomic<parse_fn*> g_parse{&resolve_parse};
 
-std::uint32_t resolve_index(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
-                            const data_field_table& d) noexcept {
-  index_fast_fn* fn = kernel(best_kernel()).index;
-  g_index_fast.store(fn, std::memory_order_relaxed);
+index_result resolve_index(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
+                           const data_field_table& d) noexcept {
+  index_fn* fn = kernel(best_kernel()).index;
+  g_index.store(fn, std::memory_order_relaxed);
   return fn(b, n, o, f, c, d);
 }
-std::uint32_t resolve_parse(const char* b, std::size_t n, field_ref* f, std::uint32_t c, const data_field_table& d,
-                            std::uint32_t& o) noexcept {
-  parse_fast_fn* fn = kernel(best_kernel()).parse;
-  g_parse_fast.store(fn, std::memory_order_relaxed);
-  return fn(b, n, f, c, d, o);
+index_result resolve_parse(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
+                           const data_field_table& d) noexcept {
+  parse_fn* fn = kernel(best_kernel()).parse;
+  g_parse.store(fn, std::memory_order_relaxed);
+  return fn(b, n, f, c, d);
 }
-inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
-                                const data_field_table& d) noexcept {
-  return g_index_fast.load(std::memory_order_relaxed)(b, n, o, f, c, d);
-}
-inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
-                                const data_field_table& d, std::uint32_t& o) noexcept {
-  return g_parse_fast.load(std::memory_order_relaxed)(b, n, f, c, d, o);
-}
+index_fn* index_best() noexcept { return g_index.load(std::memory_order_relaxed); }
+parse_fn* parse_best() noexcept { return g_parse.load(std::memory_order_relaxed); }
 #endif
 #else
 // Not x86: the careful indexer only.
-std::uint32_t no_index_fast(const char*, std::uint32_t, std::uint32_t, field_ref*, std::uint32_t,
-                            const data_field_table&) noexcept {
-  return 0;
+index_result careful_index_message(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
+                                   std::uint32_t capacity, const data_field_table& data_fields) noexcept {
+  return index_declined(base, size, body_offset, out, capacity, data_fields);
 }
-std::uint32_t no_parse_fast(const char*, std::size_t, field_ref*, std::uint32_t, const data_field_table&,
-                            std::uint32_t& o) noexcept {
-  o = 0;
-  return 0;
+index_result careful_parse_message(const char* base, std::size_t size, field_ref* out, std::uint32_t capacity,
+                                   const data_field_table& data_fields) noexcept {
+  return parse_declined(base, size, 0, out, capacity, data_fields);
 }
 bool never_supported() noexcept { return false; }
-// Only the baseline "runs": it answers 0, and the careful indexer decides.
+// Only the baseline "runs", and it is the careful indexer.
 constexpr kernel_entry kernels[] = {
-    {&no_index_fast, &no_parse_fast, &always_supported},
-    {&no_index_fast, &no_parse_fast, &never_supported},
-    {&no_index_fast, &no_parse_fast, &never_supported},
+    {&careful_index_message, &careful_parse_message, &always_supported},
+    {&careful_index_message, &careful_parse_message, &never_supported},
+    {&careful_index_message, &careful_parse_message, &never_supported},
 };
 const kernel_entry& kernel(fast_kernel k) noexcept { return kernels[static_cast<std::size_t>(k)]; }
-inline std::uint32_t index_fast(const char* b, std::uint32_t n, std::uint32_t o, field_ref* f, std::uint32_t c,
-                                const data_field_table& d) noexcept {
-  return no_index_fast(b, n, o, f, c, d);
-}
-inline std::uint32_t parse_fast(const char* b, std::size_t n, field_ref* f, std::uint32_t c,
-                                const data_field_table& d, std::uint32_t& o) noexcept {
-  return no_parse_fast(b, n, f, c, d, o);
-}
+index_fn* index_best() noexcept { return &careful_index_message; }
+parse_fn* parse_best() noexcept { return &careful_parse_message; }
 #endif
-
-template <class IndexFast>
-index_result index_with(IndexFast index_fast_fn, const char* base, std::uint32_t size, std::uint32_t body_offset,
-                        field_ref* out, std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  if (const std::uint32_t n = index_fast_fn(base, size, body_offset, out, capacity, data_fields); n != 0)
-    return {parse_error::none, n};
-  return index_careful(base, size, body_offset, out, capacity, data_fields);
-}
-
-template <class ParseFast>
-index_result parse_with(ParseFast parse_fast_fn, const char* base, std::size_t size, field_ref* out,
-                        std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  std::uint32_t body_offset = 0;
-  if (const std::uint32_t n = parse_fast_fn(base, size, out, capacity, data_fields, body_offset); n != 0)
-    return {parse_error::none, n};
-  if (body_offset == 0) {
-    const frame_result f = frame(base, size);
-    if (!f.is_complete() || f.size_bytes != size) return {parse_error::not_framed, 0};
-    body_offset = f.body_offset;
-  }
-  return index_careful(base, static_cast<std::uint32_t>(size), body_offset, out, capacity, data_fields);
-}
 
 }  // namespace
 
 index_result index_message(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
                            std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  return index_with(index_fast, base, size, body_offset, out, capacity, data_fields);
+  return index_best()(base, size, body_offset, out, capacity, data_fields);
 }
 
 index_result index_message_careful(const char* base, std::uint32_t size, std::uint32_t body_offset, field_ref* out,
@@ -400,19 +377,19 @@ index_result index_message_careful(const char* base, std::uint32_t size, std::ui
 
 index_result parse_message(const char* base, std::size_t size, field_ref* out, std::uint32_t capacity,
                            const data_field_table& data_fields) noexcept {
-  return parse_with(parse_fast, base, size, out, capacity, data_fields);
+  return parse_best()(base, size, out, capacity, data_fields);
 }
 
 bool fast_kernel_supported(fast_kernel k) noexcept { return kernel(k).supported(); }
 
 index_result index_message_by(fast_kernel k, const char* base, std::uint32_t size, std::uint32_t body_offset,
                               field_ref* out, std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  return index_with(kernel(k).index, base, size, body_offset, out, capacity, data_fields);
+  return kernel(k).index(base, size, body_offset, out, capacity, data_fields);
 }
 
 index_result parse_message_by(fast_kernel k, const char* base, std::size_t size, field_ref* out,
                               std::uint32_t capacity, const data_field_table& data_fields) noexcept {
-  return parse_with(kernel(k).parse, base, size, out, capacity, data_fields);
+  return kernel(k).parse(base, size, out, capacity, data_fields);
 }
 
 }  // namespace fixring::codec::detail
