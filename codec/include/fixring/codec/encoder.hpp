@@ -203,35 +203,59 @@ inline constexpr auto checksum_text = [] {
 }
 
 #if defined(__SSE2__)
-// As copy_value_and_soh, the byte sum left in a vector (lane 0): the
-// encoder adds these with one vector add each and moves the total to a
-// general register once, in finish(); moving each one measured 3..5 ns
-// slower on a 23-field ExecutionReport (the moves lengthen the chain of adds).
+// As copy_value_and_soh, but what it returns is a vector whose 16 bytes sum,
+// modulo 256, to the value's bytes (the SOH not counted: the caller adds it
+// as a constant). The encoder adds these with one byte add each (wrapping adds
+// keep the sum modulo 256, all CheckSum needs) and sums the vector once, in
+// finish(): a sum per value (or moving each to a general register, measured
+// 3..5 ns slower on a 23-field ExecutionReport) lengthens the chain of adds.
 [[nodiscard]] FIXRING_ENCODER_INLINE __m128i copy_value_and_soh_v(char* dst, const char* src, std::size_t n) noexcept {
-  const __m128i zero = _mm_setzero_si128();
+  // Bytes [16 - r, 16) are 0xFF at offset r: an 8- or 16-byte load at r keeps
+  // the last r bytes of a register, those an overlapping load did not count.
+  alignas(16) static constexpr unsigned char keep_last[32] = {
+      0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+      0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
   if (n < 4) {
     if (n == 0) {
       *dst = soh;
-      return _mm_cvtsi32_si128(static_cast<unsigned char>(soh));
+      return _mm_setzero_si128();
     }
     const std::uint64_t a = static_cast<unsigned char>(src[0]);
     const std::uint64_t b = static_cast<unsigned char>(src[n / 2]);
     const std::uint64_t c = static_cast<unsigned char>(src[n - 1]);
-    const std::uint64_t w = a | (b << (8 * (n / 2))) | (c << (8 * (n - 1))) | (std::uint64_t{soh} << (8 * n));
-    store8(dst, w);
-    return _mm_sad_epu8(_mm_cvtsi64_si128(static_cast<long long>(w)), zero);
+    const std::uint64_t w = a | (b << (8 * (n / 2))) | (c << (8 * (n - 1)));
+    store8(dst, w | (std::uint64_t{soh} << (8 * n)));
+    return _mm_cvtsi64_si128(static_cast<long long>(w));
   }
   if (n <= 8) {
     std::uint32_t a, b;
     std::memcpy(&a, src, 4);
     std::memcpy(&b, src + n - 4, 4);
-    const std::uint64_t w = a | (static_cast<std::uint64_t>(b) << (8 * (n - 4)));
+    const std::uint64_t w = a | (static_cast<std::uint64_t>(b) << (8 * (n - 4)));  // overlapping bytes are equal
     store8(dst, w);
     dst[n] = soh;
-    return _mm_add_epi64(_mm_sad_epu8(_mm_cvtsi64_si128(static_cast<long long>(w)), zero),
-                         _mm_cvtsi32_si128(static_cast<unsigned char>(soh)));
+    return _mm_cvtsi64_si128(static_cast<long long>(w));
   }
-  return _mm_cvtsi32_si128(static_cast<int>(copy_value_and_soh(dst, src, n)));
+  if (n <= 16) {
+    const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + n - 8));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), a);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + n - 8), b);
+    dst[n] = soh;
+    const __m128i keep = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(keep_last + 8 + (n - 8)));
+    return _mm_add_epi8(a, _mm_and_si128(b, keep));
+  }
+  if (n <= 32) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), b);
+    dst[n] = soh;
+    return _mm_add_epi8(a, _mm_and_si128(b, _mm_loadu_si128(reinterpret_cast<const __m128i*>(keep_last + (n - 16)))));
+  }
+  std::memcpy(dst, src, n);
+  dst[n] = soh;
+  return _mm_cvtsi32_si128(checksum(src, n));
 }
 #endif
 
@@ -426,7 +450,8 @@ class encoder {
   [[nodiscard]] FIXRING_ENCODER_INLINE encode_result finish() noexcept {
     if (overflow_) return {};
 #if defined(__SSE2__)
-    sum_ += static_cast<std::uint32_t>(_mm_cvtsi128_si32(vsum_));
+    const __m128i lanes = _mm_sad_epu8(vsum_, _mm_setzero_si128());
+    sum_ += static_cast<std::uint32_t>(_mm_cvtsi128_si32(lanes) + _mm_extract_epi16(lanes, 4));
 #endif
     auto body_len = static_cast<std::uint64_t>(cur_ - body_start_);
     const unsigned nd = detail::count_digits(body_len);
@@ -488,7 +513,8 @@ class encoder {
     if (tp.len != 0 && fast_room(n)) [[likely]] {
       put_prefix(tp);
 #if defined(__SSE2__)
-      vsum_ = _mm_add_epi64(vsum_, detail::copy_value_and_soh_v(cur_, v, n));
+      vsum_ = _mm_add_epi8(vsum_, detail::copy_value_and_soh_v(cur_, v, n));
+      sum_ += static_cast<unsigned char>(soh);
 #else
       sum_ += detail::copy_value_and_soh(cur_, v, n);
 #endif
@@ -523,7 +549,7 @@ class encoder {
   char* len_digits_at_ = nullptr;
   char* body_start_ = nullptr;
 #if defined(__SSE2__)
-  __m128i vsum_ = _mm_setzero_si128();  // more of the byte sum, in lane 0; added to sum_ in finish()
+  __m128i vsum_ = _mm_setzero_si128();  // more of the byte sum, modulo 256, over its 16 bytes; added in finish()
 #endif
   std::uint32_t sum_ = 0;  // byte sum of everything written, modulo 2^32
   bool overflow_ = false;
