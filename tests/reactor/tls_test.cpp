@@ -128,27 +128,51 @@ std::uint16_t tls_echo(test_reactor& r, recording_handler& h, const tls_context&
   return lr.port;
 }
 
+// A reactor with a TLS echo listener, for tests that connect TLS clients to
+// it. Each client's context must outlive its connection.
+struct tls_echo_server {
+  recording_handler h;
+  std::unique_ptr<test_reactor> r = make_reactor_or_skip(h, small_config());
+  std::unique_ptr<tls_context> sctx;
+  std::vector<conn_id> servers;  // server-side connections the reactor announced
+  std::uint16_t port;
+
+  explicit tls_echo_server(bool require_client_cert = false)
+      : sctx(server_ctx(require_client_cert)), port(tls_echo(*r, h, *sctx, servers)) {}
+
+  // Starts a TLS connect with client context cctx; returns its id.
+  conn_id connect(const tls_context& cctx) {
+    rx::connect_options co;
+    co.tls = &cctx;
+    auto cr = r->connect("127.0.0.1", port, co);
+    REQUIRE(cr.ok());
+    return cr.id;
+  }
+
+  // Polls until the first client's handshake has either succeeded or failed.
+  void wait_for_first_handshake() {
+    REQUIRE(poll_until(*r, [&] { return !h.connect_failed.empty() || !h.connected.empty(); }));
+  }
+};
+
+struct tls_echo_server_requiring_client_cert : tls_echo_server {
+  tls_echo_server_requiring_client_cert() : tls_echo_server(true) {}
+};
+
 }  // namespace
 
-TEST_CASE("TLS handshake with a verified server certificate, then echo", "[tls]") {
-  recording_handler h;
-  auto r = make_reactor_or_skip(h, small_config());
-  auto sctx = server_ctx();
+TEST_CASE_METHOD(tls_echo_server, "TLS handshake with a verified server certificate, then echo",
+                 "[tls]") {
   auto cctx = client_ctx(test_pki().ca, "localhost");
-  std::vector<conn_id> servers;
-  const std::uint16_t port = tls_echo(*r, h, *sctx, servers);
-  rx::connect_options co;
-  co.tls = cctx.get();
-  auto cr = r->connect("127.0.0.1", port, co);
-  REQUIRE(cr.ok());
-  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1 || !h.connect_failed.empty(); }));
+  const conn_id client = connect(*cctx);
+  wait_for_first_handshake();
   REQUIRE(h.connect_failed.empty());
-  REQUIRE(r->send(cr.id, as_span("8=FIX.4.4|35=A|")) == send_result::ok);
+  REQUIRE(r->send(client, as_span("8=FIX.4.4|35=A|")) == send_result::ok);
   const std::string big(40000, 'T');  // several TLS records
-  REQUIRE(r->send(cr.id, as_span(big)) == send_result::ok);
+  REQUIRE(r->send(client, as_span(big)) == send_result::ok);
   const std::string want = "8=FIX.4.4|35=A|" + big;
-  REQUIRE(poll_until(*r, [&] { return h.received[cr.id].size() == want.size(); }));
-  CHECK(h.received[cr.id] == want);
+  REQUIRE(poll_until(*r, [&] { return h.received[client].size() == want.size(); }));
+  CHECK(h.received[client] == want);
   REQUIRE(servers.size() == 1);
   CHECK(h.received[servers[0]] == want);  // the server handler saw plaintext
 }
@@ -196,20 +220,13 @@ TEST_CASE("TLS keeps a partial frame across records until the rest arrives", "[t
   CHECK(frames[2] == "35=F");
 }
 
-TEST_CASE("a server certificate from an unknown CA fails verification", "[tls]") {
-  recording_handler h;
-  auto r = make_reactor_or_skip(h, small_config());
-  auto sctx = server_ctx();
+TEST_CASE_METHOD(tls_echo_server, "a server certificate from an unknown CA fails verification",
+                 "[tls]") {
   auto cctx = client_ctx(test_pki().other_ca, "localhost");
-  std::vector<conn_id> servers;
-  const std::uint16_t port = tls_echo(*r, h, *sctx, servers);
-  rx::connect_options co;
-  co.tls = cctx.get();
-  auto cr = r->connect("127.0.0.1", port, co);
-  REQUIRE(cr.ok());
-  REQUIRE(poll_until(*r, [&] { return !h.connect_failed.empty() || !h.connected.empty(); }));
+  const conn_id client = connect(*cctx);
+  wait_for_first_handshake();
   REQUIRE(h.connected.empty());
-  CHECK(h.connect_failed[0].first == cr.id);
+  CHECK(h.connect_failed[0].first == client);
   CHECK(h.connect_failed[0].second.kind == io_kind::tls_error);
   // The server sends its CA along with its certificate (OpenSSL builds the
   // chain from the server's trust store), so the client sees an untrusted
@@ -221,64 +238,47 @@ TEST_CASE("a server certificate from an unknown CA fails verification", "[tls]")
   CHECK(servers.empty());  // the server never announced the failed handshake
 }
 
-TEST_CASE("a server certificate for another host name fails verification", "[tls]") {
-  recording_handler h;
-  auto r = make_reactor_or_skip(h, small_config());
-  auto sctx = server_ctx();
+TEST_CASE_METHOD(tls_echo_server, "a server certificate for another host name fails verification",
+                 "[tls]") {
   auto cctx = client_ctx(test_pki().ca, "fix.example.com");
-  std::vector<conn_id> servers;
-  const std::uint16_t port = tls_echo(*r, h, *sctx, servers);
-  rx::connect_options co;
-  co.tls = cctx.get();
-  auto cr = r->connect("127.0.0.1", port, co);
-  REQUIRE(cr.ok());
-  REQUIRE(poll_until(*r, [&] { return !h.connect_failed.empty() || !h.connected.empty(); }));
+  (void)connect(*cctx);
+  wait_for_first_handshake();
   REQUIRE(h.connected.empty());
   CHECK(h.connect_failed[0].second.kind == io_kind::tls_error);
   CHECK(h.connect_failed[0].second.name() == "hostname mismatch");
 }
 
-TEST_CASE("a server requiring client certificates accepts a signed client and refuses one without",
-          "[tls]") {
-  recording_handler h;
-  auto r = make_reactor_or_skip(h, small_config());
-  auto sctx = server_ctx(true);
+TEST_CASE_METHOD(tls_echo_server_requiring_client_cert,
+                 "a server requiring client certificates accepts a signed client and refuses one without",
+                 "[tls]") {
   auto with_cert = client_ctx(test_pki().ca, "localhost", true);
   auto without_cert = client_ctx(test_pki().ca, "localhost", false);
-  std::vector<conn_id> servers;
-  const std::uint16_t port = tls_echo(*r, h, *sctx, servers);
 
-  rx::connect_options good;
-  good.tls = with_cert.get();
-  auto ok = r->connect("127.0.0.1", port, good);
-  REQUIRE(ok.ok());
+  const conn_id ok = connect(*with_cert);
   REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
-  REQUIRE(r->send(ok.id, as_span("hello")) == send_result::ok);
-  REQUIRE(poll_until(*r, [&] { return h.received[ok.id] == "hello"; }));
+  REQUIRE(r->send(ok, as_span("hello")) == send_result::ok);
+  REQUIRE(poll_until(*r, [&] { return h.received[ok] == "hello"; }));
   CHECK(servers.size() == 1);
 
-  rx::connect_options bad;
-  bad.tls = without_cert.get();
-  auto refused = r->connect("127.0.0.1", port, bad);
-  REQUIRE(refused.ok());
+  const conn_id refused = connect(*without_cert);
   // TLS 1.3 lets the client finish before the server checks its certificate,
   // so the refusal shows either as a failed connect or as a close with a TLS
   // alert; either way it is an error and the server never announces it.
   auto refused_ended = [&] {
     for (auto& [c, s] : h.connect_failed) {
-      if (c == refused.id) return true;
+      if (c == refused) return true;
     }
     for (auto& [c, s] : h.closed) {
-      if (c == refused.id) return true;
+      if (c == refused) return true;
     }
     return false;
   };
   REQUIRE(poll_until(*r, refused_ended));
   for (auto& [c, s] : h.connect_failed) {
-    if (c == refused.id) CHECK(s.kind == io_kind::tls_error);
+    if (c == refused) CHECK(s.kind == io_kind::tls_error);
   }
   for (auto& [c, s] : h.closed) {
-    if (c == refused.id) CHECK_FALSE(s.ok());
+    if (c == refused) CHECK_FALSE(s.ok());
   }
   CHECK(servers.size() == 1);
 }
