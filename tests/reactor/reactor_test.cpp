@@ -36,6 +36,97 @@ bool is_server(const std::vector<conn_id>& servers, conn_id c) {
   return std::find(servers.begin(), servers.end(), c) != servers.end();
 }
 
+// A plain listening socket on 127.0.0.1 (port 0: the kernel's choice).
+int hold_port(std::uint16_t& port, int backlog = 4) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, backlog) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+// A reactor connection to a raw listening socket, and the raw peer the
+// listener accepted for it; the test closes peer and listener.
+struct raw_peer_link {
+  std::uint16_t port = 0;
+  int listener = -1;
+  conn_id id = rx::invalid_conn;
+  int peer = -1;
+};
+
+// Connects r to a new raw listener (its receive buffer set to rcvbuf_bytes
+// when given) and waits for the connection to come up on both sides.
+raw_peer_link connect_to_raw_peer(test_reactor& r, recording_handler& h, int rcvbuf_bytes = 0) {
+  raw_peer_link l;
+  l.listener = raw_listen(l.port);
+  if (rcvbuf_bytes > 0) {
+    ::setsockopt(l.listener, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof rcvbuf_bytes);
+  }
+  const std::size_t connected_before = h.connected.size();
+  auto cr = r.connect("127.0.0.1", l.port);
+  REQUIRE(cr.ok());
+  l.id = cr.id;
+  REQUIRE(poll_until(r, [&] { return h.connected.size() == connected_before + 1; }));
+  l.peer = ::accept(l.listener, nullptr, nullptr);
+  return l;
+}
+
+// Appends to got what the raw socket fd has ready, without blocking; returns
+// recv's answer (0 at EOF, negative when nothing is ready or on error).
+ssize_t recv_ready(int fd, std::string& got) {
+  char buf[8192];
+  const ssize_t k = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  if (k > 0) got.append(buf, static_cast<std::size_t>(k));
+  return k;
+}
+
+// Reads everything the raw socket fd has ready without blocking; returns the
+// number of bytes read, appended to into when it is given.
+std::size_t read_ready(int fd, std::string* into = nullptr) {
+  char buf[65536];
+  std::size_t total = 0;
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 0) == 1) {
+    const ssize_t k = ::read(fd, buf, sizeof buf);
+    if (k <= 0) break;
+    if (into != nullptr) into->append(buf, static_cast<std::size_t>(k));
+    total += static_cast<std::size_t>(k);
+  }
+  return total;
+}
+
+// True once the other end of the raw socket fd has closed it (EOF or reset);
+// reads without blocking.
+bool closed_by_peer(int fd) {
+  char buf[16];
+  const ssize_t k = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  return k == 0 || (k < 0 && errno == ECONNRESET);
+}
+
+// Frames are "<4-digit length>payload". Appends every whole frame at the
+// front of d to frames and returns the bytes they took, leaving a partial
+// frame for the reactor's carry buffer.
+std::size_t take_frames(std::span<const char> d, std::vector<std::string>& frames) {
+  std::size_t used = 0;
+  while (d.size() - used >= 4) {
+    const std::size_t len = static_cast<std::size_t>(std::stoi(std::string(d.data() + used, 4)));
+    if (d.size() - used < 4 + len) break;
+    frames.emplace_back(d.data() + used + 4, len);
+    used += 4 + len;
+  }
+  return used;
+}
+
+// Three frames for take_frames: "hello", 3000 'B's and "ok".
+const std::string big_frame(3000, 'B');
+const std::string three_frames_wire = "0005hello" + std::string("3000") + big_frame + "0002ok";
+
 }  // namespace
 
 TEST_CASE("echo over loopback returns the bytes in order", "[reactor]") {
@@ -155,15 +246,9 @@ TEST_CASE("a peer that stops reading gets back-pressure and does not stall the o
   REQUIRE(poll_until(*r, [&] { return h.received[healthy.id] == "ping"; }, 2000));
 
   // Once the stuck peer reads, the queue drains and sends succeed again.
-  std::vector<char> sink(65536);
   std::size_t drained = 0;
   REQUIRE(poll_until(*r, [&] {
-    pollfd p{stuck, POLLIN, 0};
-    while (::poll(&p, 1, 0) == 1) {
-      const ssize_t n = ::read(stuck, sink.data(), sink.size());
-      if (n <= 0) break;
-      drained += static_cast<std::size_t>(n);
-    }
+    drained += read_ready(stuck);
     // Both: the peer has every byte and the reactor has reaped the send CQEs.
     return drained == accepted_bytes && r->queued_bytes(stuck_id) == 0;
   }, 10000));
@@ -208,15 +293,11 @@ TEST_CASE("a connect that gets no answer fails with timeout", "[reactor]") {
   // A listener that never accepts with backlog 0: once its queue holds a
   // connection, further SYNs are dropped and connect() never completes.
   std::uint16_t port = 0;
-  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int lfd = hold_port(port, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(lfd, 0) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
+  a.sin_port = htons(port);
   std::vector<int> fillers;
   for (int i = 0; i < 2; ++i) {
     const int f = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -246,13 +327,8 @@ TEST_CASE("a closed connection gets no more data and its reused slot has a new g
   auto cfg = small_config();
   cfg.max_connections = 1;  // the second connection must reuse the first slot
   auto r = make_reactor_or_skip(h, cfg);
-  std::uint16_t port = 0;
-  const int lfd = raw_listen(port);
-
-  auto first = r->connect("127.0.0.1", port);
-  REQUIRE(first.ok());
-  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
-  const int peer = ::accept(lfd, nullptr, nullptr);
+  const raw_peer_link first = connect_to_raw_peer(*r, h);
+  const int peer = first.peer;
   REQUIRE(peer >= 0);
   // Several separate writes so several completions are in flight at close.
   for (int i = 0; i < 20; ++i) raw_write_all(peer, std::string(3000, 'a'));
@@ -270,56 +346,46 @@ TEST_CASE("a closed connection gets no more data and its reused slot has a new g
 
   // Only one slot: a connect while it is in use fails synchronously.
   h.data_hook = nullptr;
-  auto second = r->connect("127.0.0.1", port);
+  auto second = r->connect("127.0.0.1", first.port);
   REQUIRE(second.ok());
   CHECK((second.id & 0xffffffffu) == (first.id & 0xffffffffu));  // same slot
   CHECK(second.id != first.id);                                  // new generation
-  auto third = r->connect("127.0.0.1", port);
+  auto third = r->connect("127.0.0.1", first.port);
   CHECK(third.error.status.kind == io_kind::no_slot);
   REQUIRE(poll_until(*r, [&] { return h.connected.size() == 2; }));
   CHECK(r->send(first.id, as_span("stale")) == send_result::closed);
   CHECK_FALSE(r->close(first.id));
   CHECK(r->send(second.id, as_span("fresh")) == send_result::ok);
-  const int peer2 = ::accept(lfd, nullptr, nullptr);
+  const int peer2 = ::accept(first.listener, nullptr, nullptr);
   std::string got;
   REQUIRE(poll_until(*r, [&] {
-    char buf[16];
-    const ssize_t k = ::recv(peer2, buf, sizeof buf, MSG_DONTWAIT);
-    if (k > 0) got.append(buf, static_cast<std::size_t>(k));
+    (void)recv_ready(peer2, got);
     return got.size() >= 5;
   }));
   CHECK(got == "fresh");
   ::close(peer);
   ::close(peer2);
-  ::close(lfd);
+  ::close(first.listener);
 }
 
 TEST_CASE("close sends everything queued before the connection ends", "[reactor]") {
   recording_handler h;
   auto r = make_reactor_or_skip(h, small_config());
-  std::uint16_t port = 0;
-  const int lfd = raw_listen(port);
-  auto cr = r->connect("127.0.0.1", port);
-  REQUIRE(cr.ok());
-  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
-  const int peer = ::accept(lfd, nullptr, nullptr);
+  const raw_peer_link link = connect_to_raw_peer(*r, h);
   const std::string payload(40000, 'L');  // more than one send completion's worth
-  REQUIRE(r->send(cr.id, as_span(payload)) == send_result::ok);
-  REQUIRE(r->close(cr.id));
-  CHECK(r->send(cr.id, as_span("late")) == send_result::closed);
+  REQUIRE(r->send(link.id, as_span(payload)) == send_result::ok);
+  REQUIRE(r->close(link.id));
+  CHECK(r->send(link.id, as_span("late")) == send_result::closed);
   std::string got;
   bool eof = false;
   REQUIRE(poll_until(*r, [&] {
-    char buf[8192];
-    const ssize_t k = ::recv(peer, buf, sizeof buf, MSG_DONTWAIT);
-    if (k > 0) got.append(buf, static_cast<std::size_t>(k));
-    if (k == 0) eof = true;
+    if (recv_ready(link.peer, got) == 0) eof = true;
     return eof && h.closed.size() == 1;
   }));
   CHECK(got == payload);
   CHECK(h.closed[0].second.kind == io_kind::local_close);
-  ::close(peer);
-  ::close(lfd);
+  ::close(link.peer);
+  ::close(link.listener);
 }
 
 TEST_CASE("bytes the socket does not take at once follow through the queue, in order", "[reactor]") {
@@ -332,32 +398,23 @@ TEST_CASE("bytes the socket does not take at once follow through the queue, in o
   cfg.direct_send = direct;
   recording_handler h;
   auto r = make_reactor_or_skip(h, cfg);
-  std::uint16_t port = 0;
-  const int lfd = raw_listen(port);
-  const int small_rcvbuf = 4096;
-  ::setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small_rcvbuf, sizeof small_rcvbuf);
-  auto cr = r->connect("127.0.0.1", port);
-  REQUIRE(cr.ok());
-  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
-  const int peer = ::accept(lfd, nullptr, nullptr);
+  const raw_peer_link link = connect_to_raw_peer(*r, h, 4096);
   std::string payload(60000, '\0');
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 23);
   const std::string_view all(payload);
-  REQUIRE(r->send(cr.id, as_span(all.substr(0, 30000))) == send_result::ok);
-  REQUIRE(r->send(cr.id, as_span(all.substr(30000, 20000))) == send_result::ok);
-  REQUIRE(r->send(cr.id, as_span(all.substr(50000))) == send_result::ok);
+  REQUIRE(r->send(link.id, as_span(all.substr(0, 30000))) == send_result::ok);
+  REQUIRE(r->send(link.id, as_span(all.substr(30000, 20000))) == send_result::ok);
+  REQUIRE(r->send(link.id, as_span(all.substr(50000))) == send_result::ok);
   std::string got;
   REQUIRE(poll_until(*r, [&] {
-    char buf[8192];
-    const ssize_t k = ::recv(peer, buf, sizeof buf, MSG_DONTWAIT);
-    if (k > 0) got.append(buf, static_cast<std::size_t>(k));
+    (void)recv_ready(link.peer, got);
     return got.size() >= payload.size();
   }));
   CHECK(got == payload);
   CHECK(r->stats().direct_sends == (direct ? 1u : 0u));
-  CHECK(r->queued_bytes(cr.id) == 0);
-  ::close(peer);
-  ::close(lfd);
+  CHECK(r->queued_bytes(link.id) == 0);
+  ::close(link.peer);
+  ::close(link.listener);
 }
 
 TEST_CASE("an inbound connection the handler rejects is closed without further callbacks",
@@ -374,13 +431,7 @@ TEST_CASE("an inbound connection the handler rejects is closed without further c
   };
   const int fd = raw_connect(lr.port);
   raw_write_all(fd, "8=FIX.4.2|");
-  bool eof = false;
-  REQUIRE(poll_until(*r, [&] {
-    char buf[16];
-    const ssize_t k = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    eof = k == 0 || (k < 0 && errno == ECONNRESET);
-    return eof;
-  }));
+  REQUIRE(poll_until(*r, [&] { return closed_by_peer(fd); }));
   CHECK(r->stats().accepts_rejected == 1);
   CHECK(h.accepted.empty());
   CHECK(h.data_calls.empty());
@@ -408,20 +459,11 @@ TEST_CASE("a frame split across many reads is presented whole", "[reactor]") {
   REQUIRE(lr.ok());
   // Frames are "<4-digit length>payload"; the handler consumes whole frames only.
   std::vector<std::string> frames;
-  h.data_hook = [&](conn_id, std::span<const char> d) -> std::size_t {
-    std::size_t used = 0;
-    while (d.size() - used >= 4) {
-      const std::size_t len = static_cast<std::size_t>(std::stoi(std::string(d.data() + used, 4)));
-      if (d.size() - used < 4 + len) break;
-      frames.emplace_back(d.data() + used + 4, len);
-      used += 4 + len;
-    }
-    return used;
-  };
+  h.data_hook = [&](conn_id, std::span<const char> d) { return take_frames(d, frames); };
   const int fd = raw_connect(lr.port);
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 1; }));
-  const std::string big(3000, 'B');
-  const std::string wire = "0005hello" + std::string("3000") + big + "0002ok";
+  const std::string& big = big_frame;
+  const std::string& wire = three_frames_wire;
   // Byte-by-byte for the first frame, then in uneven chunks.
   std::size_t off = 0;
   for (; off < 9; ++off) {
@@ -486,12 +528,7 @@ TEST_CASE("messages pushed on another thread's ring reach the peer in order", "[
   auto r = make_reactor_or_skip(h, small_config());
   rx::spsc_byte_ring ring(64, 256);
   REQUIRE(r->attach_ring(ring));
-  std::uint16_t port = 0;
-  const int lfd = raw_listen(port);
-  auto cr = r->connect("127.0.0.1", port);
-  REQUIRE(cr.ok());
-  REQUIRE(poll_until(*r, [&] { return h.connected.size() == 1; }));
-  const int peer = ::accept(lfd, nullptr, nullptr);
+  const raw_peer_link link = connect_to_raw_peer(*r, h);
 
   constexpr int n = 20000;
   std::atomic<int> full_seen{0};
@@ -503,7 +540,7 @@ TEST_CASE("messages pushed on another thread's ring reach the peer in order", "[
         std::span<char> slot = ring.try_claim(static_cast<std::size_t>(len));
         if (slot.data() != nullptr) {
           std::memcpy(slot.data(), msg, static_cast<std::size_t>(len));
-          ring.publish(static_cast<std::size_t>(len), cr.id);
+          ring.publish(static_cast<std::size_t>(len), link.id);
           break;
         }
         full_seen.fetch_add(1, std::memory_order_relaxed);  // relaxed: a counter only
@@ -512,14 +549,8 @@ TEST_CASE("messages pushed on another thread's ring reach the peer in order", "[
     }
   });
   std::string got;
-  std::vector<char> buf(65536);
   REQUIRE(poll_until(*r, [&] {
-    pollfd p{peer, POLLIN, 0};
-    while (::poll(&p, 1, 0) == 1) {
-      const ssize_t k = ::read(peer, buf.data(), buf.size());
-      if (k <= 0) break;
-      got.append(buf.data(), static_cast<std::size_t>(k));
-    }
+    (void)read_ready(link.peer, &got);
     return got.size() == static_cast<std::size_t>(n) * 8;
   }, 20000));
   producer.join();
@@ -529,8 +560,8 @@ TEST_CASE("messages pushed on another thread's ring reach the peer in order", "[
   }
   CHECK(in_order);
   CHECK(r->stats().ring_records_sent == static_cast<std::uint64_t>(n));
-  ::close(peer);
-  ::close(lfd);
+  ::close(link.peer);
+  ::close(link.listener);
 }
 
 TEST_CASE("steady-state send and receive on plain TCP allocate nothing", "[reactor]") {
@@ -621,13 +652,7 @@ TEST_CASE("an inbound connection beyond max_connections is refused and counted",
   const int b = raw_connect(lr.port);
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 2; }));
   const int c = raw_connect(lr.port);
-  bool refused = false;
-  REQUIRE(poll_until(*r, [&] {
-    char buf[4];
-    const ssize_t k = ::recv(c, buf, sizeof buf, MSG_DONTWAIT);
-    refused = k == 0 || (k < 0 && errno == ECONNRESET);
-    return refused;
-  }));
+  REQUIRE(poll_until(*r, [&] { return closed_by_peer(c); }));
   CHECK(r->stats().accepts_rejected == 1);
   CHECK(h.accepted.size() == 2);
   ::close(a);
@@ -639,23 +664,6 @@ TEST_CASE("an inbound connection beyond max_connections is refused and counted",
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 3; }));
   ::close(d);
 }
-
-namespace {
-// A plain listening socket on 127.0.0.1 (port 0: the kernel's choice).
-int hold_port(std::uint16_t& port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 4) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-  return fd;
-}
-}  // namespace
 
 TEST_CASE("listen waits out a port a just-killed process still holds", "[reactor]") {
   recording_handler h;
@@ -699,16 +707,7 @@ TEST_CASE("a busy reactor with few connections receives by polling, with many by
   // Frames are "<4-digit length>payload"; whole frames only, so a frame cut
   // between reads must come back whole through the carry buffer.
   std::map<conn_id, std::vector<std::string>> frames;
-  h.data_hook = [&](conn_id c, std::span<const char> d) -> std::size_t {
-    std::size_t used = 0;
-    while (d.size() - used >= 4) {
-      const std::size_t len = static_cast<std::size_t>(std::stoi(std::string(d.data() + used, 4)));
-      if (d.size() - used < 4 + len) break;
-      frames[c].emplace_back(d.data() + used + 4, len);
-      used += 4 + len;
-    }
-    return used;
-  };
+  h.data_hook = [&](conn_id c, std::span<const char> d) { return take_frames(d, frames[c]); };
   auto all_have = [&](std::size_t n) {
     for (conn_id c : h.accepted) {
       if (frames[c].size() < n) return false;
@@ -720,8 +719,8 @@ TEST_CASE("a busy reactor with few connections receives by polling, with many by
   const int fd_b = raw_connect(lr.port);
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 2; }));
   CHECK(r->stats().recv_polled_connections == 2);
-  const std::string big(3000, 'B');
-  const std::string wire = "0005hello" + std::string("3000") + big + "0002ok";
+  const std::string& big = big_frame;
+  const std::string& wire = three_frames_wire;
   for (std::size_t off = 0, chunk = 1; off < wire.size(); off += chunk, chunk = chunk * 3 + 1) {
     raw_write_all(fd_a, wire.substr(off, chunk));
     raw_write_all(fd_b, wire.substr(off, chunk));
