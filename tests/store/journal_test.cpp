@@ -86,6 +86,30 @@ std::vector<owned_record> read_all(const std::string& dir, read_status* final_st
   return out;
 }
 
+// Writes outbound orders 1..n to a new journal in dir and closes it; returns
+// how many segments they took.
+std::size_t write_orders(const std::string& dir, std::uint64_t n) {
+  auto j = open_ok(dir);
+  for (std::uint64_t s = 1; s <= n; ++s) send(j, s, order_message(s));
+  return j.segment_count();
+}
+
+// The first record of dir's journal that pred accepts; there must be one.
+template <class Pred>
+owned_record first_record(const std::string& dir, Pred pred) {
+  for (auto& r : read_all(dir))
+    if (pred(r)) return r;
+  FAIL("no such record in " << dir);
+  return {};
+}
+
+// Why opening the journal in dir for writing fails; it must fail.
+journal_error open_error(const std::string& dir, const journal_options& o = small_options()) {
+  auto r = session_journal::open(dir, o, 1);
+  REQUIRE_FALSE(r);
+  return r.error();
+}
+
 }  // namespace
 
 TEST_CASE("an outbound message committed from the reservation reads back byte for byte", "[journal]") {
@@ -257,16 +281,11 @@ TEST_CASE("a gap fill committed during a resend keeps the original for find_outb
 TEST_CASE("a torn tail is truncated on open and appending continues after it", "[journal][recovery]") {
   scratch_dir tmp;
   const std::string dir = tmp.sub("s");
-  std::string file;
-  std::uint64_t last_offset = 0;
-  {
-    auto j = open_ok(dir);
-    for (std::uint64_t s = 1; s <= 20; ++s) send(j, s, order_message(s));
-  }
-  for (const auto& r : read_all(dir)) {
-    file = r.path;
-    last_offset = r.offset;
-  }
+  (void)write_orders(dir, 20);
+  const auto all = read_all(dir);
+  REQUIRE_FALSE(all.empty());
+  const std::string file = all.back().path;
+  const std::uint64_t last_offset = all.back().offset;
   // A power loss tore the last record: its payload did not all reach the disk.
   flip_byte(file, last_offset + format::record_header_bytes + 30);
   read_status st;
@@ -289,25 +308,18 @@ TEST_CASE("a torn tail is truncated on open and appending continues after it", "
 TEST_CASE("a flipped byte in the middle is reported with its file and offset, not skipped", "[journal][recovery]") {
   scratch_dir tmp;
   const std::string dir = tmp.sub("s");
-  {
-    auto j = open_ok(dir);
-    for (std::uint64_t s = 1; s <= 20; ++s) send(j, s, order_message(s));
-  }
-  std::string file;
-  std::uint64_t offset = 0;
-  for (const auto& r : read_all(dir))
-    if (r.is_message() && r.header.msg_seq_num == 7) {
-      file = r.path;
-      offset = r.offset;
-    }
+  (void)write_orders(dir, 20);
+  const owned_record seven =
+      first_record(dir, [](const owned_record& r) { return r.is_message() && r.header.msg_seq_num == 7; });
+  const std::string& file = seven.path;
+  const std::uint64_t offset = seven.offset;
   SECTION("in the payload") { flip_byte(file, offset + format::record_header_bytes + 50); }
   SECTION("in the header's MsgSeqNum") { flip_byte(file, offset + 16); }
-  auto r = session_journal::open(dir, small_options(), 1);
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().code == journal_errc::corrupt_record);
-  CHECK(r.error().file == file);
-  CHECK(r.error().offset == offset);
-  CHECK_THAT(r.error().message, Catch::Contains(file) && Catch::Contains("offset " + std::to_string(offset)));
+  const journal_error e = open_error(dir);
+  CHECK(e.code == journal_errc::corrupt_record);
+  CHECK(e.file == file);
+  CHECK(e.offset == offset);
+  CHECK_THAT(e.message, Catch::Contains(file) && Catch::Contains("offset " + std::to_string(offset)));
   read_status st;
   const auto good = read_all(dir, &st);
   CHECK(st == read_status::corrupt);
@@ -318,45 +330,38 @@ TEST_CASE("opening names the file and the fault", "[journal][errors]") {
   SECTION("missing journal without create") {
     auto o = small_options();
     o.create = false;
-    auto r = session_journal::open(tmp.sub("nope"), o, 1);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == journal_errc::not_found);
-    CHECK_THAT(r.error().message, Catch::Contains(tmp.sub("nope")));
+    const journal_error e = open_error(tmp.sub("nope"), o);
+    CHECK(e.code == journal_errc::not_found);
+    CHECK_THAT(e.message, Catch::Contains(tmp.sub("nope")));
   }
   SECTION("foreign file named like a segment") {
     std::filesystem::create_directory(tmp.sub("s"));
     const std::string f = segment_path(tmp.sub("s"), 1);
     std::ofstream(f) << std::string(70000, 'z');
-    auto r = session_journal::open(tmp.sub("s"), small_options(), 1);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == journal_errc::foreign_file);
-    CHECK_THAT(r.error().message, Catch::Contains(f));
+    const journal_error e = open_error(tmp.sub("s"));
+    CHECK(e.code == journal_errc::foreign_file);
+    CHECK_THAT(e.message, Catch::Contains(f));
   }
   SECTION("truncated segment") {
     { auto j = open_ok(tmp.sub("s")); }
     const std::string f = segment_path(tmp.sub("s"), 1);
     std::filesystem::resize_file(f, 10000);
-    auto r = session_journal::open(tmp.sub("s"), small_options(), 1);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == journal_errc::truncated);
-    CHECK_THAT(r.error().message, Catch::Contains(f) && Catch::Contains("truncated"));
+    const journal_error e = open_error(tmp.sub("s"));
+    CHECK(e.code == journal_errc::truncated);
+    CHECK_THAT(e.message, Catch::Contains(f) && Catch::Contains("truncated"));
     auto rr = journal_reader::open(tmp.sub("s"));
     REQUIRE_FALSE(rr);
     CHECK(rr.error().code == journal_errc::truncated);
   }
   SECTION("a second writer is refused while the first has it open") {
     auto j = open_ok(tmp.sub("s"));
-    auto r = session_journal::open(tmp.sub("s"), small_options(), 1);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == journal_errc::locked);
+    CHECK(open_error(tmp.sub("s")).code == journal_errc::locked);
   }
   SECTION("another session's journal") {
     { auto j = open_ok(tmp.sub("s")); }
     auto o = small_options();
     o.session_name = "FIX.4.4:OTHER->BROKER";
-    auto r = session_journal::open(tmp.sub("s"), o, 1);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == journal_errc::foreign_file);
+    CHECK(open_error(tmp.sub("s"), o).code == journal_errc::foreign_file);
   }
 }
 
@@ -481,6 +486,29 @@ bool page_cached(const std::string& file, std::uint64_t offset) {
   return (v & 1) != 0;
 }
 
+// Options whose window ahead of the writer may grow to 16 MiB.
+journal_options wide_window_options(std::uint64_t segment_bytes) {
+  auto o = small_options(segment_bytes);
+  o.prefault_ahead_bytes = std::uint64_t{16} << 20;
+  return o;
+}
+
+// Sends orders from MsgSeqNum s on (s ends past the last) until at least
+// `bytes` of reservations were used, calling maintain(s) whenever s reaches a
+// multiple of maintain_every (never when 0); returns the bytes used.
+std::uint64_t send_at_least(session_journal& j, std::uint64_t& s, std::uint64_t bytes,
+                            std::uint64_t maintain_every = 0) {
+  std::uint64_t written = 0;
+  while (written < bytes) {
+    const std::string m = order_message(s);
+    send(j, s++, m);
+    written += m.size() + 64;
+    if (maintain_every != 0 && s % maintain_every == 0)
+      REQUIRE(j.maintain(static_cast<std::int64_t>(s)) == store_status::ok);
+  }
+  return written;
+}
+
 // maintain() hands its window to the prefaulter thread; checks of the page
 // cache wait for it (without that thread, maintain() already faulted in).
 void wait_for_prefaults() {
@@ -500,13 +528,7 @@ TEST_CASE("only a window ahead of the writer is faulted in, and maintain moves i
   CHECK_FALSE(page_cached(seg, std::uint64_t{12} << 20));  // a 16 MiB segment is not all in memory
 
   std::uint64_t s = 1;
-  std::uint64_t written = 0;
-  while (written < (std::uint64_t{2} << 20)) {
-    const std::string m = order_message(s);
-    send(j, s++, m);
-    written += m.size() + 64;
-    if (s % 256 == 0) REQUIRE(j.maintain(static_cast<std::int64_t>(s)) == store_status::ok);
-  }
+  const std::uint64_t written = send_at_least(j, s, std::uint64_t{2} << 20, 256);
   REQUIRE(j.maintain(static_cast<std::int64_t>(s)) == store_status::ok);
   wait_for_prefaults();
   CHECK(page_cached(seg, written + 128 * 1024));  // the window followed the writer
@@ -517,20 +539,13 @@ TEST_CASE("a writer that appends more between maintain calls gets a wider window
   // Distances are in MiB because faulting pages in makes the kernel read
   // ahead around them (clean pages, a few MiB at most).
   scratch_dir tmp;
-  auto o = small_options(std::uint64_t{64} << 20);
-  o.prefault_ahead_bytes = std::uint64_t{16} << 20;
-  auto j = open_ok(tmp.sub("f"), o);
+  auto j = open_ok(tmp.sub("f"), wide_window_options(std::uint64_t{64} << 20));
   const std::string seg = segment_path(tmp.sub("f"), 1);
   REQUIRE(j.maintain(1) == store_status::ok);
   wait_for_prefaults();
   CHECK_FALSE(page_cached(seg, std::uint64_t{10} << 20));  // quiet: the 256 KiB start window
   std::uint64_t s = 1;
-  std::uint64_t written = 0;
-  while (written < (std::uint64_t{4} << 20)) {  // 4 MiB between two maintain calls
-    const std::string m = order_message(s);
-    send(j, s++, m);
-    written += m.size() + 64;
-  }
+  const std::uint64_t written = send_at_least(j, s, std::uint64_t{4} << 20);  // 4 MiB between two maintain calls
   REQUIRE(j.maintain(2) == store_status::ok);
   wait_for_prefaults();
   CHECK(page_cached(seg, written + (std::uint64_t{14} << 20)));  // the full 16 MiB ahead
@@ -540,10 +555,16 @@ TEST_CASE("a writer that appends more between maintain calls gets a wider window
 namespace {
 
 journal_options owner_prefault_options(std::uint64_t segment_bytes) {
-  auto o = small_options(segment_bytes);
-  o.prefault_ahead_bytes = std::uint64_t{16} << 20;
+  auto o = wide_window_options(segment_bytes);
   o.prefault_by = journal_options::prefaulting::owner;
   return o;
+}
+
+// Takes prefault steps of at most step_bytes until none is left; returns how many.
+int prefault_all(session_journal& j, std::uint64_t step_bytes) {
+  int steps = 0;
+  while (j.prefault_step(step_bytes)) ++steps;
+  return steps;
 }
 
 // Page faults this thread has taken (MADV_POPULATE_WRITE's count too).
@@ -560,20 +581,14 @@ TEST_CASE("with prefault_by owner, maintain only asks and prefault_step faults t
   auto j = open_ok(tmp.sub("o"), owner_prefault_options(std::uint64_t{64} << 20));
   const std::string seg = segment_path(tmp.sub("o"), 1);
   REQUIRE(j.maintain(1) == store_status::ok);
-  while (j.prefault_step(256 * 1024)) {
-  }
+  (void)prefault_all(j, 256 * 1024);
   std::uint64_t s = 1;
-  std::uint64_t written = 0;
-  while (written < (std::uint64_t{4} << 20)) {  // asks for a 16 MiB window at the next maintain
-    const std::string m = order_message(s);
-    send(j, s++, m);
-    written += m.size() + 64;
-  }
+  // Asks for a 16 MiB window at the next maintain.
+  const std::uint64_t written = send_at_least(j, s, std::uint64_t{4} << 20);
   const std::uint64_t probe = written + (std::uint64_t{14} << 20);
   REQUIRE(j.maintain(2) == store_status::ok);
   CHECK_FALSE(page_cached(seg, probe));  // maintain() faulted nothing in, nor did any thread
-  int steps = 0;
-  while (j.prefault_step(64 * 1024)) ++steps;
+  const int steps = prefault_all(j, 64 * 1024);
   CHECK(page_cached(seg, probe));
   // Each step is at most 64 KiB: the window ahead of the writer takes many.
   CHECK(steps >= static_cast<int>((std::uint64_t{12} << 20) / (64 * 1024)));
@@ -592,10 +607,7 @@ TEST_CASE("appends into a window the owner's steps faulted in take no page fault
     for (std::uint64_t k = 0; k < 3000; ++k) msgs.push_back(order_message(k + 1));
     for (; s <= 2000; ++s) send(j, s, msgs[s - 1]);  // ~0.5 MiB: the next window is 2 MiB
     REQUIRE(j.maintain(2) == store_status::ok);
-    if (step) {
-      while (j.prefault_step(64 * 1024)) {
-      }
-    }
+    if (step) (void)prefault_all(j, 64 * 1024);
     // 500 more: a quarter MiB of records and one page of the outbound index.
     const long before = thread_faults();
     for (; s <= 2500; ++s) send(j, s, msgs[s - 1]);
@@ -615,18 +627,13 @@ TEST_CASE("with prefault_by owner, the next segment's first window is faulted in
   auto j = open_ok(tmp.sub("n"), owner_prefault_options(std::uint64_t{32} << 20));
   REQUIRE(j.maintain(1) == store_status::ok);
   std::uint64_t s = 1;
-  std::uint64_t written = 0;
-  while (written < (std::uint64_t{17} << 20)) {  // past half of the segment: maintain prepares the next
-    const std::string m = order_message(s);
-    send(j, s++, m);
-    written += m.size() + 64;
-  }
+  // Past half of the segment: maintain prepares the next.
+  (void)send_at_least(j, s, std::uint64_t{17} << 20);
   REQUIRE(j.maintain(2) == store_status::ok);  // the window is the 16 MiB maximum now
   const std::string next = segment_path(tmp.sub("n"), 2) + ".tmp";
   REQUIRE(std::filesystem::exists(next));
   CHECK_FALSE(page_cached(next, std::uint64_t{12} << 20));
-  while (j.prefault_step(256 * 1024)) {
-  }
+  (void)prefault_all(j, 256 * 1024);
   CHECK(page_cached(next, std::uint64_t{12} << 20));
   CHECK_FALSE(page_cached(next, std::uint64_t{24} << 20));
 }
@@ -697,20 +704,11 @@ TEST_CASE("a byte flipped anywhere is caught: no wrong message is ever served", 
 TEST_CASE("a segment whose seal was wiped is reported, not read as the end of the journal", "[journal][recovery]") {
   scratch_dir tmp;
   const std::string dir = tmp.sub("s");
-  {
-    auto j = open_ok(dir);
-    for (std::uint64_t s = 1; s <= 600; ++s) send(j, s, order_message(s));
-    REQUIRE(j.segment_count() >= 3);
-  }
-  std::string file;
-  std::uint64_t seal = 0;
-  for (const auto& r : read_all(dir))
-    if (r.header.kind == std::uint8_t(format::record_kind::segment_end)) {
-      file = r.path;
-      seal = r.offset;
-      break;
-    }
-  REQUIRE_FALSE(file.empty());
+  REQUIRE(write_orders(dir, 600) >= 3);
+  const owned_record end = first_record(
+      dir, [](const owned_record& r) { return r.header.kind == std::uint8_t(format::record_kind::segment_end); });
+  const std::string& file = end.path;
+  const std::uint64_t seal = end.offset;
   {
     const int fd = ::open(file.c_str(), O_RDWR);
     REQUIRE(fd >= 0);
@@ -721,10 +719,9 @@ TEST_CASE("a segment whose seal was wiped is reported, not read as the end of th
   read_status st;
   (void)read_all(dir, &st);
   CHECK(st == read_status::corrupt);
-  auto r = session_journal::open(dir, small_options(), 1);
-  REQUIRE_FALSE(r);
-  CHECK(r.error().code == journal_errc::corrupt_record);
-  CHECK_THAT(r.error().message, Catch::Contains(file));
+  const journal_error e = open_error(dir);
+  CHECK(e.code == journal_errc::corrupt_record);
+  CHECK_THAT(e.message, Catch::Contains(file));
 }
 
 TEST_CASE("maintain leaves the window to the prefaulter thread, which faults it in", "[journal]") {
@@ -734,19 +731,14 @@ TEST_CASE("maintain leaves the window to the prefaulter thread, which faults it 
     return;
   }
   scratch_dir tmp;
-  auto o = small_options(std::uint64_t{64} << 20);
-  o.prefault_ahead_bytes = std::uint64_t{16} << 20;
+  const auto o = wide_window_options(std::uint64_t{64} << 20);
   auto j = open_ok(tmp.sub("p"), o);
   const std::string seg = segment_path(tmp.sub("p"), 1);
   REQUIRE(j.maintain(1) == store_status::ok);
   wait_for_prefaults();
   std::uint64_t s = 1;
-  std::uint64_t written = 0;
-  while (written < (std::uint64_t{4} << 20)) {  // asks for a 16 MiB window at the next maintain
-    const std::string m = order_message(s);
-    send(j, s++, m);
-    written += m.size() + 64;
-  }
+  // Asks for a 16 MiB window at the next maintain.
+  const std::uint64_t written = send_at_least(j, s, std::uint64_t{4} << 20);
   const std::uint64_t probe = written + (std::uint64_t{14} << 20);
   REQUIRE_FALSE(page_cached(seg, probe));
   // Paused, the helper takes nothing: a page the window covers stays out of
