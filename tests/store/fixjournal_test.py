@@ -15,6 +15,12 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+# The LP simulator tests' helpers: one free_port for every Python test that
+# starts an engine on loopback.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
+from sim_client import free_port  # noqa: E402
+
 FIXJOURNAL, MAKE_JOURNAL = sys.argv[1], sys.argv[2]
 DICT = sys.argv[3] if len(sys.argv) > 3 and os.path.exists(sys.argv[3]) else None
 ROUNDS = 30  # 30 orders in, 30 reports out, 3 heartbeats out
@@ -161,14 +167,6 @@ def test_stats_counts_types_and_latency(tmp):
     assert rows["D"] == [str(ROUNDS), "0"] and rows["8"] == ["0", str(ROUNDS)] and rows["0"] == ["0", "3"], rows
     assert "gaps: 0" in out
     assert f"({ROUNDS} pairs, ns): p50 250000" in out, out
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def engine_tool(name):
