@@ -43,6 +43,15 @@ struct parsed_order {
   }
 };
 
+// What r answers at once to an order with order_fields, through the clocked
+// form at time 0 (no latency set).
+std::vector<std::string> answers_to(sim::fill_responder& r, const std::string& order_fields) {
+  recording_out out;
+  parsed_order d(order_fields);
+  r.on_app_message(out, d.msg, 0);
+  return out.sent;
+}
+
 std::string field(const std::string& sent, std::string_view tag_eq) {
   const std::size_t at = sent.find("|" + std::string(tag_eq));
   if (at == std::string::npos) return "<none>";
@@ -72,20 +81,18 @@ TEST_CASE("partial fills keep CumQty and LeavesQty consistent for a decimal quan
   o.mode = sim::fill_mode::partial;
   o.partial_fills = 3;
   sim::fill_responder r(o);
-  recording_out out;
-  parsed_order d("11=A|38=1.5|44=2|54=2|55=X|");
-  r.on_app_message(out, d.msg, 0);
-  REQUIRE(out.sent.size() == 4);
-  CHECK(field(out.sent[0], "150=") == "0");
-  CHECK(field(out.sent[0], "151=") == "1.5");
-  CHECK(field(out.sent[1], "14=") == "0.5");
-  CHECK(field(out.sent[1], "151=") == "1.0");
-  CHECK(field(out.sent[1], "39=") == "1");
-  CHECK(field(out.sent[2], "14=") == "1.0");
-  CHECK(field(out.sent[3], "14=") == "1.5");
-  CHECK(field(out.sent[3], "151=") == "0.0");
-  CHECK(field(out.sent[3], "39=") == "2");
-  CHECK(field(out.sent[3], "32=") == "0.5");
+  const auto sent = answers_to(r, "11=A|38=1.5|44=2|54=2|55=X|");
+  REQUIRE(sent.size() == 4);
+  CHECK(field(sent[0], "150=") == "0");
+  CHECK(field(sent[0], "151=") == "1.5");
+  CHECK(field(sent[1], "14=") == "0.5");
+  CHECK(field(sent[1], "151=") == "1.0");
+  CHECK(field(sent[1], "39=") == "1");
+  CHECK(field(sent[2], "14=") == "1.0");
+  CHECK(field(sent[3], "14=") == "1.5");
+  CHECK(field(sent[3], "151=") == "0.0");
+  CHECK(field(sent[3], "39=") == "2");
+  CHECK(field(sent[3], "32=") == "0.5");
   CHECK(r.stats().by_exec_type['F'] == 3);
 }
 
@@ -103,13 +110,12 @@ TEST_CASE("reject ratio 1 rejects every order with one report, 0 none, and a see
   sim::fill_options o;
   o.reject_ratio = 1.0;
   sim::fill_responder all(o);
-  recording_out out;
-  parsed_order d("11=C|38=10|44=1|54=1|55=X|");
-  all.on_app_message(out, d.msg, 0);
-  REQUIRE(out.sent.size() == 1);
-  CHECK(field(out.sent[0], "150=") == "8");
-  CHECK(field(out.sent[0], "39=") == "8");
-  CHECK(field(out.sent[0], "58=") != "<none>");
+  const std::string order = "11=C|38=10|44=1|54=1|55=X|";
+  const auto sent = answers_to(all, order);
+  REQUIRE(sent.size() == 1);
+  CHECK(field(sent[0], "150=") == "8");
+  CHECK(field(sent[0], "39=") == "8");
+  CHECK(field(sent[0], "58=") != "<none>");
 
   auto pattern = [&](std::uint64_t seed) {
     sim::fill_options h;
@@ -117,11 +123,7 @@ TEST_CASE("reject ratio 1 rejects every order with one report, 0 none, and a see
     h.seed = seed;
     sim::fill_responder r(h);
     std::string p;
-    for (int i = 0; i < 64; ++i) {
-      recording_out o2;
-      r.on_app_message(o2, d.msg, 0);
-      p += o2.sent.size() == 1 ? 'R' : 'F';
-    }
+    for (int i = 0; i < 64; ++i) p += answers_to(r, order).size() == 1 ? 'R' : 'F';
     return p;
   };
   CHECK(pattern(5) == pattern(5));
