@@ -4,6 +4,7 @@ client (sim_client.py): one real fixring-sim process per test on 127.0.0.1.
 
 Usage: test_sim.py FIXRING_SIM FIXJOURNAL TEST_NAME
 """
+import contextlib
 import json
 import os
 import shutil
@@ -23,6 +24,25 @@ TESTS = {}
 def test(fn):
     TESTS[fn.__name__] = fn
     return fn
+
+
+@contextlib.contextmanager
+def running(sim):
+    """sim started for the with block and killed after it, whatever happens."""
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.kill()
+
+
+@contextlib.contextmanager
+def logged_on(flags, **logon_args):
+    """A running sim with flags and a client it answered a Logon from:
+    (sim, client, the Logon answer)."""
+    with running(Sim(SIM, flags)) as sim:
+        c = sim.client()
+        yield sim, c, c.logon(**logon_args)
 
 
 def fnv1a64(s):
@@ -46,10 +66,7 @@ def reports_for(client, count, timeout=10):
 
 def rejected_ids(seed, orders):
     """ClOrdIDs rejected by a sim with --reject-ratio 0.3 --seed seed."""
-    sim = Sim(SIM, ["--reject-ratio", "0.3", "--seed", str(seed)]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--reject-ratio", "0.3", "--seed", str(seed)]) as (_, c, _):
         for i in range(orders):
             c.order(f"O{i}")
         rejected = set()
@@ -66,8 +83,6 @@ def rejected_ids(seed, orders):
                 rejected.add(cid)
             answered[cid] = st
         return rejected
-    finally:
-        sim.kill()
 
 
 @test
@@ -84,10 +99,7 @@ def reject_ratio_rejects_that_share_of_orders_the_same_for_a_seed():
 
 @test
 def partial_fill_sends_new_then_partials_then_the_last_fill():
-    sim = Sim(SIM, ["--fill", "partial:3"]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--fill", "partial:3"]) as (_, c, _):
         c.order("P1", qty=100)
         r = reports_for(c, 4)
         assert [(m.get(150), m.get(39)) for m in r] == [("0", "0"), ("F", "1"), ("F", "1"), ("F", "2")], r
@@ -100,31 +112,21 @@ def partial_fill_sends_new_then_partials_then_the_last_fill():
         r = reports_for(c, 3)
         assert [(m.get(39), m.get(32), m.get(14), m.get(151)) for m in r[1:]] == [("1", "1", "1", "1"),
                                                                                   ("2", "1", "2", "0")], r
-    finally:
-        sim.kill()
 
 
 @test
 def cancel_mode_sends_new_then_canceled():
-    sim = Sim(SIM, ["--fill", "cancel"]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--fill", "cancel"]) as (_, c, _):
         c.order("C1", qty=50)
         r = reports_for(c, 2)
         assert [(m.get(150), m.get(39)) for m in r] == [("0", "0"), ("4", "4")], r
         assert r[1].get(14) == "0" and r[1].get(151) == "0", r[1]
         assert c.recv(lambda m: m.type == "8", timeout=0.5) is None, "a report after Canceled"
-    finally:
-        sim.kill()
 
 
 @test
 def fill_latency_delays_every_answer_by_at_least_the_latency():
-    sim = Sim(SIM, ["--fill-latency-us", "300000"]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--fill-latency-us", "300000"]) as (_, c, _):
         for i in range(3):
             t0 = time.monotonic()
             c.order(f"L{i}")
@@ -141,16 +143,11 @@ def fill_latency_delays_every_answer_by_at_least_the_latency():
         c.send("1", [(112, "PING")])
         first = c.recv(lambda m: m.type in ("0", "8"), timeout=5)
         assert first.type == "0" and first.get(112) == "PING", f"reactor blocked during the latency: {first}"
-    finally:
-        sim.kill()
 
 
 @test
 def market_data_snapshot_then_incrementals_with_rpt_seq_at_the_rate():
-    sim = Sim(SIM, ["--md-rate", "50", "--md-symbols", "EUR/USD,USD/JPY", "--md-count", "40"]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--md-rate", "50", "--md-symbols", "EUR/USD,USD/JPY", "--md-count", "40"]) as (_, c, _):
         msgs = []
         while len([m for _, m in msgs if m.type == "X"]) < 40:
             m = c.recv(lambda m: m.type in ("W", "X"), timeout=5)
@@ -172,16 +169,11 @@ def market_data_snapshot_then_incrementals_with_rpt_seq_at_the_rate():
         span = xs[-1][0] - xs[0][0]
         assert 0.5 <= span <= 1.6, f"40 incrementals at 50/s took {span:.2f} s"
         assert c.recv(lambda m: m.type == "X", timeout=0.5) is None, "more than --md-count incrementals"
-    finally:
-        sim.kill()
 
 
 @test
 def gap_every_skips_msg_seq_nums_that_a_resend_request_gets_as_gap_fill():
-    sim = Sim(SIM, ["--gap-every", "3", "--gap-size", "2"]).start()
-    try:
-        c = sim.client()
-        logon = c.logon()
+    with logged_on(["--gap-every", "3", "--gap-size", "2"]) as (sim, c, logon):
         expected = logon.seq + 1
         c.order("G1")
         c.order("G2")
@@ -201,16 +193,11 @@ def gap_every_skips_msg_seq_nums_that_a_resend_request_gets_as_gap_fill():
         assert int(fill.get(36)) == expected + 5, fill
         assert any("fault: skip 2 outbound MsgSeqNums on FIX.4.4:SIM->TRADER at" in f for f in sim.faults()), \
             sim.text()
-    finally:
-        sim.kill()
 
 
 @test
 def heartbeats_stop_after_the_delay_on_the_first_connection_only():
-    sim = Sim(SIM, ["--drop-heartbeats-after", "2"]).start()
-    try:
-        c = sim.client()
-        c.logon(heartbeat_s=1)
+    with logged_on(["--drop-heartbeats-after", "2"], heartbeat_s=1) as (sim, c, _):
         t0 = time.monotonic()
         beats_before = 0
         while time.monotonic() - t0 < 1.8:
@@ -239,16 +226,11 @@ def heartbeats_stop_after_the_delay_on_the_first_connection_only():
         c2.send("1", [(112, "AGAIN")])
         m = c2.recv(lambda m: m.type == "0" and m.get(112) == "AGAIN", timeout=3)
         assert m is not None, "the second connection's TestRequest went unanswered"
-    finally:
-        sim.kill()
 
 
 @test
 def disconnect_mid_message_writes_half_then_closes_and_resends_it():
-    sim = Sim(SIM, ["--disconnect-mid-message-after", "1"]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--disconnect-mid-message-after", "1"]) as (sim, c, _):
         c.order("M1")
         new = c.recv(lambda m: m.type == "8", timeout=5)
         assert new is not None and new.get(39) == "0", new
@@ -274,16 +256,11 @@ def disconnect_mid_message_writes_half_then_closes_and_resends_it():
         assert journaled.startswith(half) and len(half) * 2 <= len(journaled.rstrip(b"\n")) + 1, \
             (half, journaled)
         assert any("then disconnected without Logout" in f for f in sim.faults()), sim.text()
-    finally:
-        sim.kill()
 
 
 @test
 def duplicate_every_resends_a_message_with_possdup_and_orig_sending_time():
-    sim = Sim(SIM, ["--duplicate-every", "2"]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--duplicate-every", "2"]) as (sim, c, _):
         c.order("D1")
         r = reports_for(c, 3)
         assert [m.get(39) for m in r] == ["0", "2", "2"], r
@@ -293,16 +270,11 @@ def duplicate_every_resends_a_message_with_possdup_and_orig_sending_time():
         assert dup.get(122) == orig.get(52), f"OrigSendingTime {dup.get(122)} vs SendingTime {orig.get(52)}"
         assert dup.get(17) == orig.get(17), "the duplicate's body differs"
         assert any("fault: duplicate of MsgSeqNum" in f for f in sim.faults()), sim.text()
-    finally:
-        sim.kill()
 
 
 @test
 def restart_reset_starts_from_one_with_reset_seq_num_flag():
-    sim = Sim(SIM, []).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on([]) as (sim, c, _):
         for i in range(3):
             c.order(f"R{i}")
         reports_for(c, 6)
@@ -337,8 +309,6 @@ def restart_reset_starts_from_one_with_reset_seq_num_flag():
         r = reports_for(c, 2)
         assert r[0].seq == 2 and r[0].get(11) == "R10", r[0]
         assert any("in-session sequence reset" in f for f in sim.faults()), sim.text()
-    finally:
-        sim.kill()
 
 
 def accept_sim_logon(listener):
@@ -357,8 +327,8 @@ def restart_reset_initiator_logs_on_at_one_with_reset_seq_num_flag():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
-    sim = Sim(SIM, [], connect_port=listener.getsockname()[1]).start()
-    try:
+    sim = Sim(SIM, [], connect_port=listener.getsockname()[1])
+    with contextlib.closing(listener), running(sim):
         c, logon = accept_sim_logon(listener)
         assert logon.seq == 1 and logon.get(141) is None, logon
         c.send("A", [(98, 0), (108, 30)])
@@ -371,18 +341,12 @@ def restart_reset_initiator_logs_on_at_one_with_reset_seq_num_flag():
         c, logon = accept_sim_logon(listener)
         assert logon.seq == 1 and logon.get(141) == "Y", f"not a reset Logon: {logon}"
         assert any("Logon with ResetSeqNumFlag=Y" in f for f in sim.faults()), sim.text()
-    finally:
-        sim.kill()
-        listener.close()
 
 
 @test
 def flood_delivers_every_message_in_rpt_seq_order():
     n = 20000
-    sim = Sim(SIM, ["--flood", str(n)]).start()
-    try:
-        c = sim.client()
-        c.logon()
+    with logged_on(["--flood", str(n)]) as (_, c, _):
         rpt = 0
         deadline = time.monotonic() + 40
         while rpt < n and time.monotonic() < deadline:
@@ -394,8 +358,6 @@ def flood_delivers_every_message_in_rpt_seq_order():
             rpt += 1
         assert rpt == n, f"{rpt} of {n} flood messages"
         assert c.recv(lambda m: m.type == "X", timeout=0.5) is None, "more than --flood messages"
-    finally:
-        sim.kill()
 
 
 @test
@@ -406,8 +368,7 @@ def flood_stops_at_back_pressure_when_the_reader_stalls():
     sim = Sim(SIM, ["--flood", str(n)])
     stats = os.path.join(sim.work, "stats.json")
     sim.flags += ["--stats-json", stats]
-    sim.start()
-    try:
+    with running(sim):
         c = sim.client()
         c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         c.logon()
@@ -420,8 +381,6 @@ def flood_stops_at_back_pressure_when_the_reader_stalls():
         s = json.load(open(stats))["sessions"][0]
         assert 0 < s["flood_messages_sent"] < 100000, \
             f"{s['flood_messages_sent']} flood messages sequenced for a reader that never read"
-    finally:
-        sim.kill()
 
 
 @test
@@ -430,8 +389,7 @@ def stats_json_counts_orders_reports_and_cl_ord_ids_at_a_clean_exit():
     sim = Sim(SIM, ["--reject-ratio", "0.5", "--seed", "3"])
     work_stats = os.path.join(sim.work, "stats.json")
     sim.flags += ["--stats-json", work_stats]
-    sim.start()
-    try:
+    with running(sim):
         c = sim.client()
         c.logon()
         ids = [f"S{i}" for i in range(20)]
@@ -456,8 +414,6 @@ def stats_json_counts_orders_reports_and_cl_ord_ids_at_a_clean_exit():
         assert int(s["cl_ord_ids"]["checksum"], 16) == sum(fnv1a64(i) for i in ids) % (1 << 64)
         for k in ("md_messages_sent", "gaps_induced", "duplicates_sent", "disconnects_induced"):
             assert s[k] == 0, (k, s[k])
-    finally:
-        sim.kill()
 
 
 @test
