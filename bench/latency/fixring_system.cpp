@@ -301,39 +301,19 @@ bool run_initiator(const run_config& config, std::uint32_t sessions, system_resu
     return false;
   }
 
-  // Round trips: ClOrdID is the order's index, so the report finds its send time.
-  const std::uint64_t total = config.warmup + config.count;
-  app.received_ns.assign(total, 0);
-  std::vector<std::uint64_t> sent_ns(total);
-  pacer pace;
-  pace.period_ns = config.rate_msgs_per_s > 0 ? 1e9 / config.rate_msgs_per_s : 0;
-  pace.start_ns = now_ns();
-  const bool closed_loop = pace.period_ns == 0;
-  deadline = seconds();
-  std::uint64_t next_send = 0;
-  while (app.replies < total) {
-    if (next_send < total) {
-      const std::uint64_t t = now_ns();
-      const bool due = closed_loop ? next_send == app.replies : t >= pace.intended_ns(next_send);
-      if (due) {
-        sent_ns[next_send] = closed_loop ? t : pace.intended_ns(next_send);
-        if (!accepted(send_order(eng, static_cast<engine::session_handle>(next_send % sessions), order_fields,
-                                 next_send))) {
-          result.error = "fixring: NewOrderSingle " + std::to_string(next_send) + " refused by the session";
-          return false;
-        }
-        ++next_send;
-      }
-    }
+  // Round trips, spread over the sessions.
+  const auto send_one = [&](std::uint64_t i) {
+    if (accepted(send_order(eng, static_cast<engine::session_handle>(i % sessions), order_fields, i))) return true;
+    result.error = "fixring: NewOrderSingle " + std::to_string(i) + " refused by the session";
+    return false;
+  };
+  const auto poll = [&]() -> const char* {
     (void)eng.poll_once();
-    if (now_ns() > deadline || app.session_failed || !app.all_logged_on()) {
-      result.error = "fixring: " + std::to_string(app.replies) + " of " + std::to_string(total) +
-                     " ExecutionReports within --seconds" + (app.all_logged_on() ? "" : " (a session went down)");
-      return false;
-    }
-  }
-  result.samples_ns.reserve(config.count);
-  for (std::uint64_t i = config.warmup; i < total; ++i) result.samples_ns.push_back(app.received_ns[i] - sent_ns[i]);
+    if (!app.all_logged_on()) return " (a session went down)";
+    return app.session_failed ? "" : nullptr;
+  };
+  if (!run_round_trips("fixring", config, app.received_ns, app.replies, result, send_one, poll)) return false;
+  const std::uint64_t total = config.warmup + config.count;
 
   // One-way stream: the acceptor counts instead of answering. A back-pressured
   // socket makes send() answer queued (sequenced and journaled; the session
@@ -353,16 +333,8 @@ bool run_initiator(const run_config& config, std::uint32_t sessions, system_resu
     }
     if (i % poll_every == poll_every - 1) (void)eng.poll_once();
   }
-  // The acquire loads pair with the acceptor's release stores in acceptor_app::on_message.
-  while (shared.stream_done_ns.load(std::memory_order_acquire) == 0 && now_ns() < deadline) (void)eng.poll_once();
-  result.stream_received = shared.stream_received.load(std::memory_order_acquire);
-  const std::uint64_t done = shared.stream_done_ns.load(std::memory_order_acquire);
-  if (done == 0) {
-    result.error = "fixring: the acceptor counted " + std::to_string(result.stream_received) + " of " +
-                   std::to_string(config.stream_count) + " streamed messages within --seconds";
-    return false;
-  }
-  result.throughput_msgs_per_s = static_cast<double>(config.stream_count) * 1e9 / static_cast<double>(done - start);
+  // finish_stream's acquire loads pair with the acceptor's release stores in acceptor_app::on_message.
+  if (!finish_stream("fixring", config, shared, start, deadline, result, [&] { (void)eng.poll_once(); })) return false;
   for (std::uint32_t h = 0; h < sessions; ++h) ranges[h].end_seq = eng.session_core(h).next_outbound_seq();
 
   // Logout, answered by the acceptor.

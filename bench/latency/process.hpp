@@ -1,6 +1,8 @@
 // Process plumbing shared by the systems: an anonymous shared mapping that a
 // forked child writes its results into, forking a pinned child, reaping it within
-// a deadline, and picking a free loopback port. C++14 (see system.hpp). Cold code.
+// a deadline, picking a free loopback port, and the measuring loops of the
+// round-trip and stream phases that FIX systems run alike. C++14 (see
+// system.hpp). Cold code, apart from the loops' bodies.
 #pragma once
 
 #include <netinet/in.h>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "system.hpp"
 
@@ -95,6 +98,70 @@ inline int pick_free_port() {
     port = ntohs(addr.sin_port);
   close(fd);
   return port;
+}
+
+// The round-trip phase (system.hpp, step 2) of an initiator whose handler
+// stores each report's arrival time in received_ns[its ClOrdID] (0 until it
+// arrives) and counts reports in replies. Orders 0 .. warmup + count - 1 go out
+// one at a time (closed loop) or at the config's rate, each timed from when it
+// was due (pacer). send(i) sends order i, returning false with result.error
+// set when it was refused; poll() makes progress and returns nullptr while the
+// run may go on, or a note for the error ("" for none) when it must stop. The
+// recorded latencies go to result.samples_ns. False with result.error set,
+// naming `system`, when the reports do not all arrive within max_seconds.
+template <class Send, class Poll>
+bool run_round_trips(const char* system, const run_config& config, std::vector<std::uint64_t>& received_ns,
+                     const std::uint64_t& replies, system_result& result, Send send, Poll poll) {
+  const std::uint64_t total = config.warmup + config.count;
+  received_ns.assign(total, 0);
+  std::vector<std::uint64_t> sent_ns(total);
+  pacer pace;
+  pace.period_ns = config.rate_msgs_per_s > 0 ? 1e9 / config.rate_msgs_per_s : 0;
+  pace.start_ns = now_ns();
+  const bool closed_loop = pace.period_ns == 0;
+  const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(config.max_seconds * 1e9);
+  std::uint64_t next_send = 0;
+  while (replies < total) {
+    if (next_send < total) {
+      const std::uint64_t t = now_ns();
+      const bool due = closed_loop ? next_send == replies : t >= pace.intended_ns(next_send);
+      if (due) {
+        sent_ns[next_send] = closed_loop ? t : pace.intended_ns(next_send);
+        if (!send(next_send)) return false;
+        ++next_send;
+      }
+    }
+    const char* stop = poll();
+    if (now_ns() > deadline || stop != nullptr) {
+      result.error = std::string(system) + ": " + std::to_string(replies) + " of " + std::to_string(total) +
+                     " ExecutionReports within --seconds" + (stop != nullptr ? stop : "");
+      return false;
+    }
+  }
+  result.samples_ns.reserve(config.count);
+  for (std::uint64_t i = config.warmup; i < total; ++i) result.samples_ns.push_back(received_ns[i] - sent_ns[i]);
+  return true;
+}
+
+// The end of the stream phase (system.hpp, step 3), once every message was
+// handed to the initiator at start_ns: polls until the acceptor has stored
+// shared.stream_done_ns, then sets result's stream_received and throughput.
+// False with result.error set, naming `system`, when that has not happened
+// by deadline_ns.
+template <class Shared, class Poll>
+bool finish_stream(const char* system, const run_config& config, const Shared& shared, std::uint64_t start_ns,
+                   std::uint64_t deadline_ns, system_result& result, Poll poll) {
+  // The acquire loads pair with the acceptor's release stores when it counts.
+  while (shared.stream_done_ns.load(std::memory_order_acquire) == 0 && now_ns() < deadline_ns) poll();
+  result.stream_received = shared.stream_received.load(std::memory_order_acquire);
+  const std::uint64_t done = shared.stream_done_ns.load(std::memory_order_acquire);
+  if (done == 0) {
+    result.error = std::string(system) + ": the acceptor counted " + std::to_string(result.stream_received) +
+                   " of " + std::to_string(config.stream_count) + " streamed messages within --seconds";
+    return false;
+  }
+  result.throughput_msgs_per_s = static_cast<double>(config.stream_count) * 1e9 / static_cast<double>(done - start_ns);
+  return true;
 }
 
 inline std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }

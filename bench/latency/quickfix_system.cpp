@@ -198,36 +198,18 @@ bool run_initiator(const run_config& config, system_result& result, int port, co
     return false;
   }
 
-  // Round trips: ClOrdID is the order's index, so the report finds its send time.
-  const std::uint64_t total = config.warmup + config.count;
-  app.received_ns.assign(total, 0);
-  std::vector<std::uint64_t> sent_ns(total);
-  pacer pace;
-  pace.period_ns = config.rate_msgs_per_s > 0 ? 1e9 / config.rate_msgs_per_s : 0;
-  pace.start_ns = now_ns();
-  const bool closed_loop = pace.period_ns == 0;
-  deadline = seconds();
-  std::uint64_t next_send = 0;
-  while (app.replies < total) {
-    if (next_send < total) {
-      const std::uint64_t t = now_ns();
-      const bool due = closed_loop ? next_send == app.replies : t >= pace.intended_ns(next_send);
-      if (due) {
-        sent_ns[next_send] = closed_loop ? t : pace.intended_ns(next_send);
-        FIX44::NewOrderSingle order = make_order(next_send);
-        session->send(order);
-        ++next_send;
-      }
-    }
+  // Round trips. QuickFIX queues what it cannot send, so a send is never refused.
+  const auto send_one = [&](std::uint64_t i) {
+    FIX44::NewOrderSingle order = make_order(i);
+    session->send(order);
+    return true;
+  };
+  const auto poll = [&]() -> const char* {
     initiator.poll(0.0);
-    if (now_ns() > deadline) {
-      result.error = "quickfix: " + std::to_string(app.replies) + " of " + std::to_string(total) +
-                     " ExecutionReports within --seconds";
-      return false;
-    }
-  }
-  result.samples_ns.reserve(config.count);
-  for (std::uint64_t i = config.warmup; i < total; ++i) result.samples_ns.push_back(app.received_ns[i] - sent_ns[i]);
+    return nullptr;
+  };
+  if (!run_round_trips("quickfix", config, app.received_ns, app.replies, result, send_one, poll)) return false;
+  const std::uint64_t total = config.warmup + config.count;
 
   // One-way stream: the acceptor counts instead of answering.
   shared.stream_phase.store(1, std::memory_order_release);  // pairs with the acceptor's acquire load
@@ -239,15 +221,7 @@ bool run_initiator(const run_config& config, system_result& result, int port, co
     // QuickFIX queues what the socket does not take; polling drains that queue.
     if ((i & 31) == 31) initiator.poll(0.0);
   }
-  while (shared.stream_done_ns.load(std::memory_order_acquire) == 0 && now_ns() < deadline) initiator.poll(0.0);
-  result.stream_received = shared.stream_received.load(std::memory_order_acquire);
-  const std::uint64_t done = shared.stream_done_ns.load(std::memory_order_acquire);
-  if (done == 0) {
-    result.error = "quickfix: the acceptor counted " + std::to_string(result.stream_received) + " of " +
-                   std::to_string(config.stream_count) + " streamed messages within --seconds";
-    return false;
-  }
-  result.throughput_msgs_per_s = static_cast<double>(config.stream_count) * 1e9 / static_cast<double>(done - start);
+  if (!finish_stream("quickfix", config, shared, start, deadline, result, [&] { initiator.poll(0.0); })) return false;
 
   // Logout, answered by the acceptor, then stop.
   session->logout();
