@@ -85,6 +85,21 @@ expect_gap_fill() {  # FILE sent|received NAME TO WHAT
   [[ -n $n && $n -ge $4 && $n -le $(($4 + 2)) ]] || fail "$5: no GapFill to $4 (got '${n}')"
 }
 
+# Both gaps of run 1 healed, as QuickFIX's output QF_OUT shows: fixring's
+# (SKIP_TO is its next MsgSeqNum after the 5 it skipped) asked for by QuickFIX
+# and gap-filled; QuickFIX's (skipped after order 200) asked for by fixring
+# and gap-filled.
+expect_both_gaps_healed() {  # QF_OUT SKIP_TO
+  local qf_out=$1 skip_to=$2 qf_skip_to
+  grep -q "^resend-request sent $qf_name begin=$((skip_to - 5)) " "$qf_out" ||
+    fail "QuickFIX did not ask for fixring's skipped MsgSeqNums $((skip_to - 5))..$((skip_to - 1))"
+  expect_gap_fill "$qf_out" received "$qf_name" "$skip_to" "QuickFIX did not get fixring's GapFill"
+  qf_skip_to=$(kv "$qf_out" '^skip 5 after 200 ' next_sender_seq)
+  grep -q "^resend-request received $qf_name begin=$((qf_skip_to - 5)) " "$qf_out" ||
+    fail "fixring did not ask for QuickFIX's skipped MsgSeqNums $((qf_skip_to - 5))..$((qf_skip_to - 1))"
+  expect_gap_fill "$qf_out" sent "$qf_name" "$qf_skip_to" "QuickFIX sent no GapFill"
+}
+
 port=$(free_port_below_ephemeral)
 [[ -n $port ]] || fail "no free port below the ephemeral range"
 if [[ $direction == a ]]; then fr_role=initiator qf_role=acceptor; else fr_role=acceptor qf_role=initiator; fi
@@ -172,16 +187,9 @@ if [[ $direction == a ]]; then
   expect_eq "r1: fills" "$(kv "$work/r1.out" '^summary ' fills)" 300
   expect_eq "r1: clean logout" "$(kv "$work/r1.out" '^summary ' clean_logout)" Y
   # fixring's gap: QuickFIX asks from the first skipped number and is gap-filled
-  # up to the number order 100 went out with.
-  skip_to=$(kv "$work/r1.out" '^skip 5 before 100 ' next_out)
-  grep -q "^resend-request sent $qf_name begin=$((skip_to - 5)) " "$work/qa1.out" ||
-    fail "QuickFIX did not ask for fixring's skipped MsgSeqNums $((skip_to - 5))..$((skip_to - 1))"
-  expect_gap_fill "$work/qa1.out" received "$qf_name" "$skip_to" "QuickFIX did not get fixring's GapFill"
-  # QuickFIX's gap: fixring asks from the first skipped number, QuickFIX gap-fills.
-  qf_skip_to=$(kv "$work/qa1.out" '^skip 5 after 200 ' next_sender_seq)
-  grep -q "^resend-request received $qf_name begin=$((qf_skip_to - 5)) " "$work/qa1.out" ||
-    fail "fixring did not ask for QuickFIX's skipped MsgSeqNums $((qf_skip_to - 5))..$((qf_skip_to - 1))"
-  expect_gap_fill "$work/qa1.out" sent "$qf_name" "$qf_skip_to" "QuickFIX sent no GapFill"
+  # up to the number order 100 went out with. QuickFIX's gap: fixring asks from
+  # the first skipped number, QuickFIX gap-fills.
+  expect_both_gaps_healed "$work/qa1.out" "$(kv "$work/r1.out" '^skip 5 before 100 ' next_out)"
   expect_ge "r1: ResendRequests fixring sent" "$(kv "$work/r1.out" '^summary ' resend_requests_sent)" 1
   expect_ge "r1: SequenceResets fixring received" "$(kv "$work/r1.out" '^summary ' sequence_resets_received)" 1
   expect_ge "r1: ResendRequests fixring received" "$(kv "$work/r1.out" '^summary ' resend_requests_received)" 1
@@ -283,14 +291,7 @@ else
     > "$work/q1.out" 2> "$work/q1.err" || fail "QuickFIX run 1 did not get its 300 fills (exit $?)"
   qf_runs+=(q1)
   grep -q "^logon $qf_name next_sender_seq=2 next_target_seq=2$" "$work/q1.out" || fail "q1: no fresh logon"
-  skip_to=$(kv "$work/f1.out" '^skip 5 after 100 ' next_out)
-  grep -q "^resend-request sent $qf_name begin=$((skip_to - 5)) " "$work/q1.out" ||
-    fail "QuickFIX did not ask for fixring's skipped MsgSeqNums $((skip_to - 5))..$((skip_to - 1))"
-  expect_gap_fill "$work/q1.out" received "$qf_name" "$skip_to" "QuickFIX did not get fixring's GapFill"
-  qf_skip_to=$(kv "$work/q1.out" '^skip 5 after 200 ' next_sender_seq)
-  grep -q "^resend-request received $qf_name begin=$((qf_skip_to - 5)) " "$work/q1.out" ||
-    fail "fixring did not ask for QuickFIX's skipped MsgSeqNums $((qf_skip_to - 5))..$((qf_skip_to - 1))"
-  expect_gap_fill "$work/q1.out" sent "$qf_name" "$qf_skip_to" "QuickFIX sent no GapFill"
+  expect_both_gaps_healed "$work/q1.out" "$(kv "$work/f1.out" '^skip 5 after 100 ' next_out)"
   grep -q "^logout $qf_name\$" "$work/q1.out" || fail "q1: no logout"
   wait_line "$work/f1.out" "^status $fr_name logged_out "
 

@@ -18,9 +18,7 @@ trap cleanup EXIT
 
 fail() {
   echo "FAIL ($begin): $*" >&2
-  for f in "$work"/*.out "$work"/*.err; do
-    [[ -s $f ]] && { echo "--- $f" >&2; cat "$f" >&2; }
-  done
+  show_outputs
   exit 1
 }
 source "$(dirname "$0")/lib.sh"

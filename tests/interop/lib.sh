@@ -1,6 +1,15 @@
 # Shell helpers shared by the interop scripts. Source it after defining
 # fail MESSAGE (prints what the script knows and exits 1).
 
+# Prints every non-empty *.out and *.err file of $work to stderr under its
+# name: what a fail() shows of the programs a script ran.
+show_outputs() {
+  local f
+  for f in "$work"/*.out "$work"/*.err; do
+    if [[ -s $f ]]; then echo "--- $f" >&2; cat "$f" >&2; fi
+  done
+}
+
 # value of KEY=... on the last line of FILE that matches REGEX: kv FILE REGEX KEY
 kv() { sed -n "/$2/s/.* $3=\([^ ]*\).*/\1/p" "$1" | tail -1; }
 expect_eq() { [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"; }

@@ -20,9 +20,7 @@ trap cleanup EXIT
 
 fail() {
   echo "FAIL: $*" >&2
-  for f in "$work"/*.out "$work"/*.err; do
-    [[ -f $f ]] && { echo "--- $f" >&2; cat "$f" >&2; }
-  done
+  show_outputs
   exit 1
 }
 source "$(dirname "$0")/lib.sh"
