@@ -25,24 +25,41 @@ struct counting_handler {
   bool authenticate_logon(const codec::message&) noexcept { return true; }
   void on_status(session_status, session_error) noexcept {}
 };
-}  // namespace
 
-TEST_CASE("inbound in-sequence application message and outbound send allocate nothing") {
+// A connected acceptor session ISLD <- TW44 built on the counting sink and
+// handler (the shared harness records into vectors, which allocates), with
+// messages prepared by msg() outside any counted region.
+struct counting_session {
+  using session_t = session<memory_store, counting_sink, counting_handler>;
+
   session_config cfg;
-  cfg.sender_comp_id = "ISLD";
-  cfg.target_comp_id = "TW44";
   memory_store store{std::size_t{1} << 20, 1024};
   counting_sink sink;
   counting_handler handler;
-  auto s = std::make_unique<session<memory_store, counting_sink, counting_handler>>(cfg, store, sink, handler);
+  std::unique_ptr<session_t> s;
   std::int64_t now = t0_ns;
-  s->on_connected(now);
-  const auto msg = [&](std::string_view type, int seq, std::string_view body) {
+
+  counting_session() {
+    cfg.sender_comp_id = "ISLD";
+    cfg.target_comp_id = "TW44";
+    s = std::make_unique<session_t>(cfg, store, sink, handler);
+    s->on_connected(now);
+  }
+
+  std::string msg(std::string_view type, int seq, std::string_view body) const {
     return fix("8=FIX.4.4|35=" + std::string(type) + "|34=" + std::to_string(seq) + "|49=TW44|52=" + timestamp(now) +
                "|56=ISLD|" + std::string(body));
-  };
-  const std::string logon = msg("A", 1, "98=0|108=30|");
-  REQUIRE(s->on_bytes({logon.data(), logon.size()}, now) == logon.size());
+  }
+  void receive_logon() {
+    const std::string logon = msg("A", 1, "98=0|108=30|");
+    REQUIRE(s->on_bytes({logon.data(), logon.size()}, now) == logon.size());
+  }
+};
+}  // namespace
+
+TEST_CASE_METHOD(counting_session,
+                 "inbound in-sequence application message and outbound send allocate nothing") {
+  receive_logon();
   REQUIRE(s->status() == session_status::active);
   // Prepared outside the counted region.
   std::vector<std::string> orders;
@@ -63,22 +80,9 @@ TEST_CASE("inbound in-sequence application message and outbound send allocate no
   CHECK(sink.messages == 1 + orders.size());
 }
 
-TEST_CASE("a gap filled from the queue and a resend served from the store allocate nothing") {
-  session_config cfg;
-  cfg.sender_comp_id = "ISLD";
-  cfg.target_comp_id = "TW44";
-  memory_store store{std::size_t{1} << 20, 1024};
-  counting_sink sink;
-  counting_handler handler;
-  auto s = std::make_unique<session<memory_store, counting_sink, counting_handler>>(cfg, store, sink, handler);
-  std::int64_t now = t0_ns;
-  s->on_connected(now);
-  const auto msg = [&](std::string_view type, int seq, std::string_view body) {
-    return fix("8=FIX.4.4|35=" + std::string(type) + "|34=" + std::to_string(seq) + "|49=TW44|52=" + timestamp(now) +
-               "|56=ISLD|" + std::string(body));
-  };
-  const std::string logon = msg("A", 1, "98=0|108=30|");
-  REQUIRE(s->on_bytes({logon.data(), logon.size()}, now) == logon.size());
+TEST_CASE_METHOD(counting_session,
+                 "a gap filled from the queue and a resend served from the store allocate nothing") {
+  receive_logon();
   for (int i = 0; i < 5; ++i)
     REQUIRE(s->send("D", [](codec::encoder& e) noexcept { e.add(11, "ORD"); }, now) == send_result::sent);
   // Arrival order 4, 5, 2, 3: a gap, two queued, then filled.
