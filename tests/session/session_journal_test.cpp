@@ -47,43 +47,52 @@ store::session_journal open_journal(const std::string& dir, std::int64_t now) {
   REQUIRE(r);
   return std::move(r).value();
 }
+
+// One process's acceptor session ISLD <- TW44 over the journal in dir, with
+// the journal, sink and handler it is bound to; the journal is closed when it
+// goes out of scope, as when a process ends.
+struct journal_process {
+  store::session_journal journal;
+  recording_sink sink;
+  recording_handler handler;
+  std::unique_ptr<journal_session> s;
+
+  journal_process(const std::string& dir, std::int64_t now) : journal(open_journal(dir, now)) {
+    session_config cfg;
+    cfg.sender_comp_id = "ISLD";
+    cfg.target_comp_id = "TW44";
+    s = std::make_unique<journal_session>(cfg, journal, sink, handler);
+  }
+};
 }  // namespace
 
 TEST_CASE("a session restarted over the disk journal continues its sequences and serves resends") {
   temp_dir dir;
-  session_config cfg;
-  cfg.sender_comp_id = "ISLD";
-  cfg.target_comp_id = "TW44";
   std::int64_t now = t0_ns;
   {
-    auto journal = open_journal(dir.path, now);
-    recording_sink sink;
-    recording_handler handler;
-    auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
-    s->on_connected(now);
-    feed(*s, in("A", 1, now, "98=0|108=30|"), now);
-    REQUIRE(s->status() == session_status::active);
-    REQUIRE(s->send("D", [](codec::encoder& e) noexcept { e.add(11, "BEFORE"); }, now) == send_result::sent);
-    feed(*s, in("0", 2, now), now);
-    CHECK(sink.sent.size() == 2);
+    journal_process first(dir.path, now);
+    first.s->on_connected(now);
+    feed(*first.s, in("A", 1, now, "98=0|108=30|"), now);
+    REQUIRE(first.s->status() == session_status::active);
+    REQUIRE(first.s->send("D", [](codec::encoder& e) noexcept { e.add(11, "BEFORE"); }, now) == send_result::sent);
+    feed(*first.s, in("0", 2, now), now);
+    CHECK(first.sink.sent.size() == 2);
   }  // process ends: session and journal gone
   now += 60 * sec;
-  auto journal = open_journal(dir.path, now);
-  recording_sink sink;
-  recording_handler handler;
-  auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
-  CHECK(s->next_outbound_seq() == 3);
-  CHECK(s->next_inbound_seq() == 3);
-  s->on_connected(now);
-  feed(*s, in("A", 3, now, "98=0|108=30|"), now);
-  REQUIRE(sink.sent.size() == 1);
-  CHECK(norm(sink.sent[0]) == expect("FIX.4.4", "35=A|34=3|49=ISLD|52=@|56=TW44|98=0|108=30|"));
-  feed(*s, in("2", 4, now, "7=1|16=0|"), now);
-  REQUIRE(sink.sent.size() == 4);
-  CHECK(norm(sink.sent[1]) == expect("FIX.4.4", "35=4|34=1|43=Y|49=ISLD|52=@|56=TW44|122=@|36=2|123=Y|"));
-  CHECK(norm(sink.sent[2]) == expect("FIX.4.4", "35=D|34=2|43=Y|49=ISLD|52=@|56=TW44|122=@|11=BEFORE|"));
-  CHECK(norm(sink.sent[3]) == expect("FIX.4.4", "35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=4|123=Y|"));
-  CHECK(s->next_inbound_seq() == 5);
+  journal_process p(dir.path, now);
+  const auto& sent = p.sink.sent;
+  CHECK(p.s->next_outbound_seq() == 3);
+  CHECK(p.s->next_inbound_seq() == 3);
+  p.s->on_connected(now);
+  feed(*p.s, in("A", 3, now, "98=0|108=30|"), now);
+  REQUIRE(sent.size() == 1);
+  CHECK(norm(sent[0]) == expect("FIX.4.4", "35=A|34=3|49=ISLD|52=@|56=TW44|98=0|108=30|"));
+  feed(*p.s, in("2", 4, now, "7=1|16=0|"), now);
+  REQUIRE(sent.size() == 4);
+  CHECK(norm(sent[1]) == expect("FIX.4.4", "35=4|34=1|43=Y|49=ISLD|52=@|56=TW44|122=@|36=2|123=Y|"));
+  CHECK(norm(sent[2]) == expect("FIX.4.4", "35=D|34=2|43=Y|49=ISLD|52=@|56=TW44|122=@|11=BEFORE|"));
+  CHECK(norm(sent[3]) == expect("FIX.4.4", "35=4|34=3|43=Y|49=ISLD|52=@|56=TW44|122=@|36=4|123=Y|"));
+  CHECK(p.s->next_inbound_seq() == 5);
 }
 
 namespace {
@@ -102,39 +111,27 @@ std::vector<std::uint64_t> inbound_seqs(const std::string& dir) {
 
 TEST_CASE("the journal records a too-high Logon and the GapFill that jumps over it") {
   temp_dir dir;
-  session_config cfg;
-  cfg.sender_comp_id = "ISLD";
-  cfg.target_comp_id = "TW44";
   const std::int64_t now = t0_ns;
-  auto journal = open_journal(dir.path, now);
-  recording_sink sink;
-  recording_handler handler;
-  auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
-  s->on_connected(now);
-  feed(*s, in("A", 5, now, "98=0|108=30|"), now);  // we expect 1: answered, then 1.. requested
-  REQUIRE(sink.sent.size() == 2);
+  journal_process p(dir.path, now);
+  p.s->on_connected(now);
+  feed(*p.s, in("A", 5, now, "98=0|108=30|"), now);  // we expect 1: answered, then 1.. requested
+  REQUIRE(p.sink.sent.size() == 2);
   // The counterparty's resend: its 1..5 were all admin (the Logon too), one GapFill.
-  feed(*s, in("4", 1, now, "43=Y|122=" + timestamp(now) + "|36=6|123=Y|"), now);
-  feed(*s, in("0", 6, now), now);
-  CHECK(s->next_inbound_seq() == 7);
+  feed(*p.s, in("4", 1, now, "43=Y|122=" + timestamp(now) + "|36=6|123=Y|"), now);
+  feed(*p.s, in("0", 6, now), now);
+  CHECK(p.s->next_inbound_seq() == 7);
   CHECK(inbound_seqs(dir.path) == std::vector<std::uint64_t>{1, 5, 6});
 }
 
 TEST_CASE("the journal records an in-sequence GapFill under its own MsgSeqNum") {
   temp_dir dir;
-  session_config cfg;
-  cfg.sender_comp_id = "ISLD";
-  cfg.target_comp_id = "TW44";
   const std::int64_t now = t0_ns;
-  auto journal = open_journal(dir.path, now);
-  recording_sink sink;
-  recording_handler handler;
-  auto s = std::make_unique<journal_session>(cfg, journal, sink, handler);
-  s->on_connected(now);
-  feed(*s, in("A", 1, now, "98=0|108=30|"), now);
-  feed(*s, in("4", 2, now, "43=Y|122=" + timestamp(now) + "|36=3|123=Y|"), now);  // fills exactly itself
-  feed(*s, in("4", 3, now, "43=Y|122=" + timestamp(now) + "|36=9|123=Y|"), now);  // fills 3..8
-  feed(*s, in("0", 9, now), now);
-  CHECK(s->next_inbound_seq() == 10);
+  journal_process p(dir.path, now);
+  p.s->on_connected(now);
+  feed(*p.s, in("A", 1, now, "98=0|108=30|"), now);
+  feed(*p.s, in("4", 2, now, "43=Y|122=" + timestamp(now) + "|36=3|123=Y|"), now);  // fills exactly itself
+  feed(*p.s, in("4", 3, now, "43=Y|122=" + timestamp(now) + "|36=9|123=Y|"), now);  // fills 3..8
+  feed(*p.s, in("0", 9, now), now);
+  CHECK(p.s->next_inbound_seq() == 10);
   CHECK(inbound_seqs(dir.path) == std::vector<std::uint64_t>{1, 2, 3, 9});
 }
