@@ -12,6 +12,20 @@ namespace codec = fixring::codec;
 
 namespace {
 std::string E(std::string_view s) { return expect("FIX.4.4", s); }
+
+// Logs on an acceptor speaking begin_string with TimestampPrecision p at
+// t0 + after_t0_ns, sends it a TestRequest and returns its one answer, readable.
+std::string answer_to_test_request(codec::time_precision p, std::int64_t after_t0_ns,
+                                   std::string begin_string = "FIX.4.4") {
+  harness<> h(session_role::acceptor, std::move(begin_string));
+  h.cfg.timestamp_precision = p;
+  h.make();
+  h.now += after_t0_ns;
+  h.given_logged_on();
+  h.receive("1", 2, "112=X|");
+  REQUIRE(h.sink.sent.size() == 1);
+  return readable(h.sink.sent[0]);
+}
 }  // namespace
 
 TEST_CASE("SendRedundantResendRequests asks for the gap again for each message that arrives too high") {
@@ -40,14 +54,8 @@ TEST_CASE("without SendRedundantResendRequests a gap is asked for once") {
 }
 
 TEST_CASE("TimestampPrecision 9 sends SendingTime in nanoseconds") {
-  harness<> h;
-  h.cfg.timestamp_precision = codec::time_precision::ns;
-  h.make();
-  h.now += 123'456'789;
-  h.given_logged_on();
-  h.receive("1", 2, "112=X|");
-  REQUIRE(h.sink.sent.size() == 1);
-  CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00.123456789|") != std::string::npos);
+  const std::string r = answer_to_test_request(codec::time_precision::ns, 123'456'789);
+  CHECK(r.find("|52=20260101-12:00:00.123456789|") != std::string::npos);
 }
 
 TEST_CASE("TimestampPrecision 6 sends microseconds, and a resend's OrigSendingTime keeps them") {
@@ -67,24 +75,13 @@ TEST_CASE("TimestampPrecision 6 sends microseconds, and a resend's OrigSendingTi
 }
 
 TEST_CASE("TimestampPrecision 0 sends whole seconds") {
-  harness<> h;
-  h.cfg.timestamp_precision = codec::time_precision::s;
-  h.make();
-  h.now += 123'456'789;
-  h.given_logged_on();
-  h.receive("1", 2, "112=X|");
-  REQUIRE(h.sink.sent.size() == 1);
-  CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00|") != std::string::npos);
+  const std::string r = answer_to_test_request(codec::time_precision::s, 123'456'789);
+  CHECK(r.find("|52=20260101-12:00:00|") != std::string::npos);
 }
 
 TEST_CASE("FIX.4.1 sends whole seconds whatever TimestampPrecision says") {
-  harness<> h(session_role::acceptor, "FIX.4.1");
-  h.cfg.timestamp_precision = codec::time_precision::ns;
-  h.make();
-  h.given_logged_on();
-  h.receive("1", 2, "112=X|");
-  REQUIRE(h.sink.sent.size() == 1);
-  CHECK(readable(h.sink.sent[0]).find("|52=20260101-12:00:00|") != std::string::npos);
+  const std::string r = answer_to_test_request(codec::time_precision::ns, 0, "FIX.4.1");
+  CHECK(r.find("|52=20260101-12:00:00|") != std::string::npos);
 }
 
 // ---------------------------------------------------------------- memory limits
