@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -988,4 +989,106 @@ TEST_CASE("without RefreshOnLogon the journal stays held while disconnected", "[
   (void)eng->poll_once();  // nobody listens: the connect fails
   auto j = engine::open_journal(settings.sessions[0], "store", 1024, 1);
   CHECK_FALSE(j.has_value());
+}
+
+// ---------------------------------------------------------------------------
+// Oversized messages
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// Reads one whole FIX message from a blocking socket into `out`; `carry`
+// holds what arrived after it. False on timeout or close.
+bool read_fix_message(const raw_client& c, std::string& carry, std::string& out) {
+  for (;;) {
+    const codec::frame_result f = codec::frame(carry.data(), carry.size());
+    if (f.is_complete()) {
+      out = carry.substr(0, f.size_bytes);
+      carry.erase(0, f.size_bytes);
+      return true;
+    }
+    if (f.status == codec::frame_status::invalid) return false;
+    char b[4096];
+    ssize_t n;
+    do {
+      n = ::recv(c.fd, b, sizeof b, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return false;
+    carry.append(b, static_cast<std::size_t>(n));
+  }
+}
+
+// Readable form with the values that change from run to run (BodyLength,
+// SendingTime, CheckSum) replaced by fixed marks.
+std::string stable(const std::string& wire_bytes) {
+  std::string r = test::readable(wire_bytes);
+  r = std::regex_replace(r, std::regex("\\|9=[0-9]+\\|"), "|9=N|");
+  r = std::regex_replace(r, std::regex("\\|52=[0-9]{8}-[0-9:.]+\\|"), "|52=T|");
+  return std::regex_replace(r, std::regex("\\|10=[0-9]{3}\\|$"), "|10=C|");
+}
+
+std::string order_text(int seq, const std::string& cl_ord_id, const std::string& extra = {}) {
+  return "8=FIX.4.4|35=D|34=" + std::to_string(seq) + "|49=INIT|52=" + utc_now() + "|56=ACC|11=" + cl_ord_id +
+         "|21=1|38=100|40=2|44=10.5|54=1|55=FIXR|60=" + utc_now() + "|" + extra;
+}
+
+// A valid NewOrderSingle of exactly `size_bytes` bytes (a long Text(58) pads it).
+std::string order_of_size(int seq, std::size_t size_bytes) {
+  const std::string text = order_text(seq, "BIG");
+  const auto padded = [&](std::size_t n) { return test::fix(text + "58=" + std::string(n, 'x') + "|"); };
+  std::size_t n = size_bytes - padded(0).size();
+  n -= padded(n).size() - size_bytes;  // BodyLength grew by a few digits
+  std::string m = padded(n);
+  REQUIRE(m.size() == size_bytes);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a valid message larger than FixringMaxMessageBytes is rejected in sequence and trading goes on",
+          "[engine][limits]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  running_acceptor acc(port, dir.path / "acceptor");  // FixringMaxMessageBytes: the default 65,536
+  raw_client peer(port);
+  std::string carry, msg;
+  peer.send(logon("INIT", "ACC"));
+  REQUIRE(read_fix_message(peer, carry, msg));
+  REQUIRE(msg.find("\x01" "35=A\x01") != std::string::npos);
+
+  peer.send(order_of_size(2, 131'072) + test::fix(order_text(3, "NEXT")));
+  std::vector<std::string> answers;
+  int execs = 0;
+  std::string first_raw;
+  while (execs < 2 && read_fix_message(peer, carry, msg)) {
+    if (first_raw.empty()) first_raw = test::readable(msg);
+    answers.push_back(stable(msg));
+    if (msg.find("\x01" "35=8\x01") != std::string::npos) ++execs;
+  }
+  // A TestRequest answered last: anything the acceptor sent about the big
+  // order (a ResendRequest for 2, say) would have come before its Heartbeat.
+  peer.send(test::fix("8=FIX.4.4|35=1|34=4|49=INIT|52=" + utc_now() + "|56=ACC|112=after|"));
+  while (read_fix_message(peer, carry, msg)) {
+    answers.push_back(stable(msg));
+    if (msg.find("\x01" "112=after\x01") != std::string::npos) break;
+  }
+  INFO([&] {
+    std::string all;
+    for (const auto& a : answers) all += a + "\n";
+    return all;
+  }());
+  REQUIRE(answers.size() == 4);
+  INFO("first answer as sent: " << first_raw);
+  CHECK(answers[0] ==
+        "8=FIX.4.4|9=N|35=3|34=2|49=ACC|52=T|56=INIT|45=2|"
+        "58=message of 131,072 bytes exceeds FixringMaxMessageBytes 65,536|372=D|373=99|10=C|");
+  CHECK(answers[1].find("|35=8|") != std::string::npos);
+  CHECK(answers[2].find("|35=8|") != std::string::npos);
+  CHECK(answers[3].find("|35=0|") != std::string::npos);
+  for (const auto& a : answers) CHECK(a.find("|35=2|") == std::string::npos);
+  {
+    std::lock_guard<std::mutex> lock(acc.app.mu);
+    CHECK(acc.app.orders == std::vector<std::string>{"NEXT"});
+  }
+  CHECK(acc.app.status.load() == static_cast<int>(session_status::active));
 }

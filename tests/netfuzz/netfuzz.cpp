@@ -419,8 +419,11 @@ allowed allowed_for(cls c, bool validating) {
   allowed a;
   switch (c) {
     case cls::garbage: case cls::long_begin_string: case cls::bad_body_length: case cls::huge_body_length:
-    case cls::bad_checksum: case cls::body_length_mismatch: case cls::oversized: case cls::possdup_duplicate:
+    case cls::bad_checksum: case cls::body_length_mismatch: case cls::possdup_duplicate:
       a.silent_ok = true;
+      break;
+    case cls::oversized:  // valid but beyond FixringMaxMessageBytes, at the expected number: Reject(99), never silent
+      a.rejects = {99};
       break;
     case cls::missing_soh:
       // Two body fields merged into one value: the dictionary reports the
@@ -441,7 +444,7 @@ allowed allowed_for(cls c, bool validating) {
     case cls::unsupported_app_msg: a.business_reject = true; break;
     case cls::possdup_no_orig_time: a.rejects = {1}; break;
     case cls::seq_too_high: a.resend_request = true; a.silent_ok = true; break;
-    case cls::enormous_group:  // over the field index (512 fields): Reject(99) in sequence; over the size limit: silent
+    case cls::enormous_group:  // over the field index (512 fields) or the size limit: Reject(99) in sequence
       a.silent_ok = true;
       if (validating) {
         a.rejects = {16, 15, 99};

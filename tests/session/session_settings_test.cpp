@@ -118,17 +118,18 @@ TEST_CASE("FixringQueueFull=logout: a full gap queue logs out") {
   CHECK(h.last_sent() == E("35=5|34=3|49=ISLD|52=@|56=TW44|58=Inbound queue full|"));
 }
 
-TEST_CASE("FixringMaxMessageBytes: a longer inbound message is discarded and the next one is read") {
+TEST_CASE("FixringMaxMessageBytes: a longer inbound message is rejected, its number consumed, and the next one is read") {
   harness<> h;
   h.cfg.frame_limits.max_message_bytes = 256;
   h.make();
   h.given_logged_on();
   h.receive("D", 2, "11=" + std::string(300, 'x') + "|");
-  CHECK(h.s->stats().garbled_discarded == 1);
+  CHECK(h.s->stats().rejects_sent == 1);
+  CHECK(h.last_sent().find("|373=99|") != std::string::npos);
   CHECK(h.handler.app.empty());
-  CHECK(h.s->next_inbound_seq() == 2);
-  CHECK(h.s->status() == session_status::active);
-  h.receive("D", 2, "11=short|");
-  CHECK(h.handler.app.size() == 1);
   CHECK(h.s->next_inbound_seq() == 3);
+  CHECK(h.s->status() == session_status::active);
+  h.receive("D", 3, "11=short|");
+  CHECK(h.handler.app.size() == 1);
+  CHECK(h.s->next_inbound_seq() == 4);
 }

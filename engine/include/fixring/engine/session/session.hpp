@@ -37,6 +37,9 @@
 //   the FIX form: Reject(11). Dictionary checks via Validator: Reject with
 //   RefSeqNum/RefTagID/RefMsgType/SessionRejectReason. Rejects reverse the
 //   routing tags 115/116/144 <-> 128/129/145 (empty ones dropped).
+// - More fields than the index holds, or a whole valid message larger than
+//   frame_limits.max_message_bytes (followed, not buffered): Reject(99) at the
+//   expected MsgSeqNum, which it consumes (reject_unindexable, reject_oversized).
 // - Logout handshake with a timeout; answered when the counterparty starts it.
 // - Outbound messages are encoded once into the store's reservation, committed,
 //   then sent from those bytes; header order 8, 9, 35, 34, 43, 49, 52, 56, 97,
@@ -70,6 +73,7 @@
 #include "fixring/codec/message.hpp"
 #include "fixring/codec/types.hpp"
 #include "fixring/engine/session/inbound_queue.hpp"
+#include "fixring/engine/session/oversize.hpp"
 #include "fixring/engine/session/resend.hpp"
 #include "fixring/engine/session/session_types.hpp"
 #include "fixring/engine/session/store_concept.hpp"
@@ -103,6 +107,19 @@ inline constexpr std::int64_t ns_per_s = 1'000'000'000;
   const std::size_t start = at + n;
   const std::size_t end = bytes.find(codec::soh, start);
   return bytes.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+}
+
+// `v` in decimal with a comma every three digits ("131,072"); returns the length.
+// `out` holds at least 26 bytes.
+inline std::size_t format_grouped(char* out, std::uint64_t v) noexcept {
+  char digits[20];
+  const std::size_t n = codec::format_uint(digits, v);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i != 0 && (n - i) % 3 == 0) out[k++] = ',';
+    out[k++] = digits[i];
+  }
+  return k;
 }
 }  // namespace detail
 
@@ -172,15 +189,36 @@ class session {
   // that, the first message must be a well-formed Logon (otherwise: silent
   // disconnect, session_error::invalid_logon). Stops early, with bytes left,
   // when the session stops taking input (a disconnect was requested).
+  // A message larger than frame_limits.max_message_bytes is consumed as it
+  // arrives, never buffered; once it has all arrived with a valid CheckSum it
+  // is answered (see reject_oversized()).
   std::size_t on_bytes(std::span<const char> data, std::int64_t now_ns) noexcept {
     std::size_t pos = 0;
     while (pos < data.size() && accepting_input()) {
+      if (oversize_.active()) {
+        const detail::oversize_tracker::step st = oversize_.feed(data.data() + pos, data.size() - pos);
+        pos += st.consumed_bytes;
+        if (st.v == detail::oversize_tracker::verdict::more) break;
+        if (st.v == detail::oversize_tracker::verdict::valid) reject_oversized(now_ns);
+        continue;
+      }
       const codec::frame_result f = codec::frame(data.data() + pos, data.size() - pos, cfg_.frame_limits);
       if (f.status == codec::frame_status::incomplete) break;
       if (f.status == codec::frame_status::invalid) {
         ++stats_.garbled_discarded;
+        if (awaiting_logon()) {
+          pos += f.size_bytes;
+          fail(session_error::invalid_logon);
+          continue;
+        }
+        // The tracker takes an oversized message from its first byte; it
+        // stops where the framing would have resynchronised if the message
+        // turns out not to be one.
+        if (f.error == codec::frame_error::message_too_large &&
+            oversize_.start(data.data() + pos, data.size() - pos, cfg_.frame_limits.max_message_bytes)) {
+          continue;
+        }
         pos += f.size_bytes;
-        if (awaiting_logon()) fail(session_error::invalid_logon);
         continue;
       }
       const std::string_view bytes(data.data() + pos, f.size_bytes);
@@ -461,6 +499,7 @@ class session {
 
   void clear_connection_state(std::int64_t now_ns) noexcept {
     queue_.clear();
+    oversize_.clear();
     gap_active_ = false;
     job_active_ = false;
     backlog_from_ = 0;
@@ -634,9 +673,10 @@ class session {
 
   // `field(tag)` answers the referenced message's value of a tag (empty when
   // absent). ref_tag no_ref_tag: no RefTagID(371).
+  // Text(58): `text`, or the reason's FIX name when empty.
   template <class FieldOf>
   void send_reject(FieldOf&& field, std::string_view ref_type, reject_reason reason, std::int64_t ref_tag,
-                   std::int64_t now_ns) noexcept {
+                   std::int64_t now_ns, std::string_view text = {}) noexcept {
     header_fields h;
     h.deliver_to_comp_id = field(115);
     h.deliver_to_sub_id = field(116);
@@ -650,7 +690,7 @@ class session {
     ++stats_.rejects_sent;
     (void)send_sequenced("3", h, store::flag_admin, now_ns, [&](codec::encoder& e) noexcept {
       if (!ref_seq.empty()) e.add(45, ref_seq);
-      e.add(58, reject_text(reason));
+      e.add(58, text.empty() ? reject_text(reason) : text);
       if (pre42_) return;
       if (ref_tag != no_ref_tag) e.add_int(371, ref_tag);
       e.add(372, ref_type);
@@ -867,6 +907,65 @@ class session {
     std::uint64_t seq = 0;
     if (!codec::parse_uint(detail::raw_field(bytes, 34), seq) || seq != store_.next_inbound_seq()) return;
     reject_unparsed(bytes, reject_reason::other, no_ref_tag, now_ns);
+  }
+
+  // A message larger than max_message_bytes that arrived whole, with a valid
+  // CheckSum (oversize_ holds its first bytes). Discarding it silently would
+  // stall the session as an unindexable one would (see reject_unindexable()):
+  // its resend is just as large. Read from its header, like those:
+  // - at the expected MsgSeqNum: Reject(99, Other) "message of N bytes exceeds
+  //   FixringMaxMessageBytes M", and the number consumed without journaling
+  //   the message (the journal records the new expected number instead);
+  // - above it: a ResendRequest up to and including it, whose resend arrives
+  //   in sequence and is rejected then;
+  // - below it: dropped with PossDupFlag=Y, else Logout "MsgSeqNum too low";
+  // - no readable MsgSeqNum or MsgType in its first header_capture_bytes:
+  //   Logout with that Text, then the disconnect
+  //   (session_error::message_too_large).
+  void reject_oversized(std::int64_t now_ns) noexcept {
+    if (status_ != session_status::active && status_ != session_status::logging_out) return;
+    --stats_.garbled_discarded;
+    ++stats_.messages_received;
+    stats_.bytes_received += oversize_.size_bytes();
+    last_received_ns_ = now_ns;
+    char text[128];
+    std::size_t n = 0;
+    const auto put = [&](std::string_view t) noexcept {
+      std::memcpy(text + n, t.data(), t.size());
+      n += t.size();
+    };
+    put("message of ");
+    n += detail::format_grouped(text + n, oversize_.size_bytes());
+    put(" bytes exceeds FixringMaxMessageBytes ");
+    n += detail::format_grouped(text + n, cfg_.frame_limits.max_message_bytes);
+    const std::string_view why(text, n);
+    const std::string_view header = oversize_.header();
+    const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(header, t); };
+    const std::string_view type = field(35);
+    std::uint64_t seq = 0;
+    if (!codec::parse_uint(field(34), seq) || type.empty()) {
+      (void)begin_logout(why, now_ns);
+      last_error_ = session_error::message_too_large;
+      return;
+    }
+    const std::uint64_t expected = store_.next_inbound_seq();
+    if (seq > expected) {
+      if (seq > gap_target_ || !gap_active_) gap_target_ = seq;
+      if (!gap_active_ || cfg_.send_redundant_resend_requests) {
+        ++stats_.gaps_detected;
+        send_resend_request(expected, seq, now_ns);
+      }
+      return;
+    }
+    if (seq < expected) {
+      if (field(43) != "Y") return logout_seq_too_low(expected, seq, now_ns);
+      ++stats_.duplicates_dropped;
+      return;
+    }
+    send_reject(field, type, reject_reason::other, no_ref_tag, now_ns, why);
+    if (store_.set_next_inbound_seq(seq + 1) != store::store_status::ok) return fail(session_error::store_failure);
+    drain_queue(now_ns);
+    check_gap_progress(now_ns);
   }
 
   void handle_logon_phase(const codec::message& m, std::int64_t now_ns) noexcept {
@@ -1269,6 +1368,8 @@ class session {
   std::uint64_t job_end_ = 0;
 
   std::uint64_t backlog_from_ = 0;  // first stored MsgSeqNum the sink refused; 0: none
+
+  detail::oversize_tracker oversize_;  // a message beyond the size limit, arriving
 
   codec::message parse_msg_;
   codec::message queued_msg_;

@@ -71,6 +71,7 @@ enum class session_error : std::uint8_t {
   queue_overflow,         // inbound queue full under queue_full_policy::disconnect
   store_failure,          // the store refused a write (see store last_status())
   connection_lost,        // transport closed while logged on, without a Logout
+  message_too_large,      // a message beyond max_message_bytes whose MsgSeqNum could not be read (Logout sent)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(session_error e) noexcept {
@@ -86,6 +87,7 @@ enum class session_error : std::uint8_t {
     case session_error::queue_overflow: return "inbound queue full";
     case session_error::store_failure: return "store refused a write";
     case session_error::connection_lost: return "connection lost while logged on";
+    case session_error::message_too_large: return "message larger than FixringMaxMessageBytes without a readable MsgSeqNum(34)";
   }
   return "unknown";
 }
