@@ -64,6 +64,12 @@ def check_report_clean(rep, orders):
     check(len(rep["sent_cl_ord_ids"]) == orders, "trader report: %d ClOrdIDs sent" % orders)
 
 
+def verify_journals(sb):
+    """fixjournal verify passes on the trader's journal and the sim's."""
+    for j in (sb.trader_journal(), sb.sim_journal()):
+        sb.verify_journal(j)
+
+
 def sim_log_sessions(sim):
     """The sim's session lines (status changes and counters)."""
     return [l for l in sim.output().splitlines() if "SIM->TRADER" in l]
@@ -83,8 +89,7 @@ def normal_flow(sb, rng):
     check(s["resend_requests_sent"] == 0 and s["resend_requests_received"] == 0 and s["gaps_detected"] == 0,
           "no ResendRequest either way, no gap")
     check_orders_exactly_once(sb, orders)
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     tr = sb.journal_records(sb.trader_journal())
     check(tr[0]["dir"] == "out" and tr[0]["msg_type"] == "A" and tr[0]["seq"] == 1,
           "trader journal starts with its Logon at MsgSeqNum 1")
@@ -140,8 +145,7 @@ def disconnect_mid_order(sb, rng):
     check(len(a2) == 1 and a2[0]["f"].get(43) == "Y",
           "the acknowledgement of order %d, cut mid-message, reached the trader once, as a PossDup resend" % k2)
     check(any(r["dir"] == "out" and r["msg_type"] == "2" for r in tr_recs), "the trader sent a ResendRequest")
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -160,8 +164,7 @@ def rapid_orders(sb, rng):
     check_report_clean(rep, orders)
     check(rep["disconnects"] == 0, "no disconnect under load")
     check_orders_exactly_once(sb, orders)
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -196,8 +199,7 @@ def heartbeat_timeout(sb, rng):
     check_orders_exactly_once(sb, orders)
     tr = sb.journal_records(sb.trader_journal(), ["1"])
     check(any(r["dir"] == "out" for r in tr), "trader journal: the TestRequest (35=1) is journaled")
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -250,8 +252,7 @@ def crash_once(sb, rng, orders=5000, window=64, side=None):
     v = check_orders_exactly_once(sb, orders)
     if lag:
         check(rep["applied_from_journal"] >= 1, "the restarted trader applied the unlogged message from its journal")
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return {"side": side, "lag": lag, "kill_after": kill_after, "poss_resends": rep["poss_resends"],
             "applied_from_journal": rep["applied_from_journal"], "sim_possdup_orders": v["sim_in_possdup"]}
 
@@ -278,6 +279,18 @@ def read_sim_stats(sb, path):
         return json.load(f)["sessions"][0]
 
 
+def run_with_sim_stats(sb, sim_flags, trader_flags, orders=None):
+    """Starts the sim with sim_flags and --stats-json, runs the trader with
+    trader_flags (and orders) to its end and stops the sim; returns the sim,
+    the trader's report and the sim's session stats."""
+    stats = os.path.join(sb.dir, "sim-stats.json")
+    sim = sb.start_sim(*sim_flags, "--stats-json", stats)
+    trader = sb.start_trader(*trader_flags, orders=orders)
+    rep = finish_trader(sb, trader)
+    sb.stop_sim(sim)
+    return sim, rep, read_sim_stats(sb, stats)
+
+
 # ---------------------------------------------------------------- 2b
 def disconnect_mid_message(sb, rng):
     """The LP cuts every connection after 700 application messages, half-way
@@ -287,12 +300,8 @@ def disconnect_mid_message(sb, rng):
     if not require_sim_flags(sb, "--disconnect-mid-message-after", "--stats-json"):
         return 77
     orders = 2000
-    stats = os.path.join(sb.dir, "sim-stats.json")
-    sim = sb.start_sim("--disconnect-mid-message-after", "700", "--stats-json", stats)
-    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
-    rep = finish_trader(sb, trader)
-    sb.stop_sim(sim)
-    st = read_sim_stats(sb, stats)
+    sim, rep, st = run_with_sim_stats(sb, ["--disconnect-mid-message-after", "700"],
+                                      ["--window", "1", "--max-seconds", "40"], orders)
     check(st["disconnects_induced"] >= 3, "sim: %d connections cut mid-message" % st["disconnects_induced"])
     check(rep["disconnects"] == st["disconnects_induced"],
           "trader: one disconnect per cut (%d)" % rep["disconnects"])
@@ -304,8 +313,7 @@ def disconnect_mid_message(sb, rng):
     possdup = sum(1 for r in tr if r["dir"] == "in" and r["f"].get(43) == "Y")
     check(possdup >= st["disconnects_induced"], "trader journal: %d execution reports recovered as PossDup" % possdup)
     check("fault:" in sim.output(), "sim log: one line per induced fault")
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -318,13 +326,9 @@ def md_gap(sb, rng):
     if not require_sim_flags(sb, "--md-rate", "--gap-every", "--stats-json"):
         return 77
     count = 8000
-    stats = os.path.join(sb.dir, "sim-stats.json")
-    sim = sb.start_sim("--md-rate", "5000", "--md-count", str(count), "--gap-every", "400", "--gap-size", "3",
-                       "--stats-json", stats)
-    trader = sb.start_trader("--md", "--md-expect", str(count), "--max-seconds", "40")
-    rep = finish_trader(sb, trader)
-    sb.stop_sim(sim)
-    st = read_sim_stats(sb, stats)
+    _, rep, st = run_with_sim_stats(
+        sb, ["--md-rate", "5000", "--md-count", str(count), "--gap-every", "400", "--gap-size", "3"],
+        ["--md", "--md-expect", str(count), "--max-seconds", "40"])
     md = rep["md"]
     check(st["gaps_induced"] >= 10, "sim: %d gaps induced (%d MsgSeqNums skipped)"
           % (st["gaps_induced"], st["msg_seq_nums_skipped"]))
@@ -342,8 +346,7 @@ def md_gap(sb, rng):
     fills = [r for r in tr if r["dir"] == "in" and r["msg_type"] == "4" and r["f"].get(123) == "Y"]
     check(len(fills) >= st["gaps_induced"], "trader journal: %d SequenceReset-GapFill received" % len(fills))
     check(st["md_incrementals_sent"] == count, "sim: %d incrementals sent" % st["md_incrementals_sent"])
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -385,8 +388,7 @@ def lp_restart_reset(sb, rng):
     after = [r for r in sb.journal_records(sb.trader_journal(), ["D"]) if r["epoch"] == 1]
     check(len(after) > 0 and min(r["seq"] for r in after) >= 2,
           "trader journal: %d orders after the reset, numbered from the new epoch" % len(after))
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -448,8 +450,7 @@ def md_flood_slow_consumer(sb, rng):
         limit = mapped_kib + 16 * 1024
         check(max(files) < limit, "%s: RssFile at most %d KiB (< %d KiB: journal mapping(s) + 16 MiB)"
               % (name, max(files), limit))
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -479,8 +480,7 @@ def heartbeat_drop(sb, rng):
     check_orders_exactly_once(sb, orders)
     tr = sb.journal_records(sb.trader_journal(), ["1", "0"])
     check(any(r["dir"] == "out" and r["msg_type"] == "1" for r in tr), "trader journal: TestRequest sent")
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -493,12 +493,7 @@ def duplicates(sb, rng):
     if not require_sim_flags(sb, "--duplicate-every", "--stats-json"):
         return 77
     orders = 2000
-    stats = os.path.join(sb.dir, "sim-stats.json")
-    sim = sb.start_sim("--duplicate-every", "7", "--stats-json", stats)
-    trader = sb.start_trader("--window", "1", "--max-seconds", "40", orders=orders)
-    rep = finish_trader(sb, trader)
-    sb.stop_sim(sim)
-    st = read_sim_stats(sb, stats)
+    _, rep, st = run_with_sim_stats(sb, ["--duplicate-every", "7"], ["--window", "1", "--max-seconds", "40"], orders)
     check(st["duplicates_sent"] >= 500, "sim: %d PossDup duplicates sent" % st["duplicates_sent"])
     check(rep["session"]["duplicates_dropped"] == st["duplicates_sent"],
           "trader session: every duplicate dropped (%d)" % rep["session"]["duplicates_dropped"])
@@ -507,8 +502,7 @@ def duplicates(sb, rng):
     seqs = [e[0] for e in rep["exec_reports"]]
     check(len(set(seqs)) == len(seqs), "trader application: no MsgSeqNum delivered twice")
     check_orders_exactly_once(sb, orders)
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
@@ -557,8 +551,7 @@ def disk_full(sb, rng):
     check(sim_acked == app_acked and all(n == 1 for n in v["app_acks"].values()),
           "every acknowledgement the LP sent (%d) reached the trader's application once" % len(sim_acked))
     check(set(v["tr_in_ack"]) == app_acked, "every applied acknowledgement is in the trader's journal")
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     r = subprocess.run(["mount", "-o", "remount,size=240m", vol], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     check(r.returncode == 0, "the volume grows to 240 MiB (%s)" % r.stdout.decode().strip())
     trader = sb.start_trader(*targs, orders=orders, log="trader-restarted.log")
@@ -566,8 +559,7 @@ def disk_full(sb, rng):
     sb.stop_sim(sim)
     check_report_clean(rep, orders)
     check_orders_exactly_once(sb, orders)
-    for j in (sb.trader_journal(), sb.sim_journal()):
-        sb.verify_journal(j)
+    verify_journals(sb)
     return 0
 
 
