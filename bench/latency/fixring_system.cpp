@@ -535,20 +535,12 @@ bool run_fixring_n(const run_config& config, std::uint32_t sessions, system_resu
     remove_tree(base);
     return false;
   }
-  const std::uint64_t ready_deadline = now_ns() + 5'000'000'000ull;
-  // The acquire loads pair with acceptor_main's release store of acceptor_ready.
-  while (shared->acceptor_ready.load(std::memory_order_acquire) == 0 && now_ns() < ready_deadline) usleep(1000);
-
-  bool ok = shared->acceptor_ready.load(std::memory_order_acquire) != 0;
+  // wait_acceptor_ready's acquire loads pair with acceptor_main's release store of acceptor_ready.
+  bool ok = wait_acceptor_ready(*shared);
   if (!ok) result.error = "fixring: the acceptor did not start listening";
   std::vector<stream_range> ranges;
   if (ok) ok = run_initiator(config, sessions, result, initiator_settings, *shared, ranges);
-  shared->stop.store(1, std::memory_order_release);  // pairs with the acceptor loop's acquire load
-  const int status = reap_child(child, 10);
-  if (ok && status != 0) {
-    result.error = "fixring: the acceptor process failed with status " + std::to_string(status);
-    ok = false;
-  }
+  ok = stop_acceptor("fixring", *shared, child, ok, result);
   // Both engines are gone (journals closed): check what they delivered and wrote.
   if (ok) ok = verify_stream(config, sessions, ranges, *shared, base, result);
   remove_tree(base);

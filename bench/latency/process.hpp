@@ -100,6 +100,30 @@ inline int pick_free_port() {
   return port;
 }
 
+// Waits up to 5 s for a forked acceptor to store shared.acceptor_ready (the
+// acquire load pairs with its release store once it listens). True if it did.
+template <class Shared>
+bool wait_acceptor_ready(const Shared& shared) {
+  const std::uint64_t deadline = now_ns() + 5000000000ull;
+  while (shared.acceptor_ready.load(std::memory_order_acquire) == 0 && now_ns() < deadline) usleep(1000);
+  return shared.acceptor_ready.load(std::memory_order_acquire) != 0;
+}
+
+// Tells the acceptor child to stop (the release store pairs with its loop's
+// acquire load) and reaps it within 10 s. Returns ok, except that a run that
+// went well (ok) fails, with result.error naming `system`, when the child
+// did not exit with 0.
+template <class Shared>
+bool stop_acceptor(const char* system, Shared& shared, pid_t child, bool ok, system_result& result) {
+  shared.stop.store(1, std::memory_order_release);
+  const int status = reap_child(child, 10);
+  if (ok && status != 0) {
+    result.error = std::string(system) + ": the acceptor process failed with status " + std::to_string(status);
+    return false;
+  }
+  return ok;
+}
+
 // The round-trip phase (system.hpp, step 2) of an initiator whose handler
 // stores each report's arrival time in received_ns[its ClOrdID] (0 until it
 // arrives) and counts reports in replies. Orders 0 .. warmup + count - 1 go out

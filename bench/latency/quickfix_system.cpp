@@ -275,24 +275,16 @@ bool run_quickfix(const run_config& config, system_result& result) {
     remove_tree(base);
     return false;
   }
-  const std::uint64_t ready_deadline = now_ns() + 5000000000ull;
-  while (shared->acceptor_ready.load(std::memory_order_acquire) == 0 && now_ns() < ready_deadline) usleep(1000);
-
   bool ok = false;
   try {
-    ok = shared->acceptor_ready.load(std::memory_order_acquire) != 0;
+    ok = wait_acceptor_ready(*shared);
     if (!ok) result.error = "quickfix: the acceptor did not start listening";
     if (ok) ok = run_initiator(config, result, port, initiator_dir, dictionary, *shared);
   } catch (const std::exception& e) {
     result.error = std::string("quickfix initiator: ") + e.what();
     ok = false;
   }
-  shared->stop.store(1, std::memory_order_release);  // pairs with the acceptor loop's acquire load
-  const int status = reap_child(child, 10);
-  if (ok && status != 0) {
-    result.error = "quickfix: the acceptor process failed with status " + std::to_string(status);
-    ok = false;
-  }
+  ok = stop_acceptor("quickfix", *shared, child, ok, result);
   remove_tree(base);
   return ok;
 }
