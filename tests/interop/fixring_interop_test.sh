@@ -85,6 +85,12 @@ expect_gap_fill() {  # FILE sent|received NAME TO WHAT
   [[ -n $n && $n -ge $4 && $n -le $(($4 + 2)) ]] || fail "$5: no GapFill to $4 (got '${n}')"
 }
 
+# "NEXT_OUT/NEXT_IN": the sequence numbers fixring run RUN printed on its last
+# LINE (start, exit or crash) line.
+seq_pair() {  # RUN LINE
+  echo "$(kv "$work/$1.out" "^$2 " next_out)/$(kv "$work/$1.out" "^$2 " next_in)"
+}
+
 # Both gaps of run 1 healed, as QuickFIX's output QF_OUT shows: fixring's
 # (SKIP_TO is its next MsgSeqNum after the 5 it skipped) asked for by QuickFIX
 # and gap-filled; QuickFIX's (skipped after order 200) asked for by fixring
@@ -183,7 +189,7 @@ if [[ $direction == a ]]; then
   timeout 30 "$fr_peer" --config "$work/fixring.cfg" --orders 300 --first-id 1 --skip-before-order 100:5 \
     > "$work/r1.out" 2> "$work/r1.err" || fail "run 1 of fixring did not finish (exit $?)"
   fr_runs+=(r1)
-  expect_eq "r1: fresh journal" "$(kv "$work/r1.out" '^start ' next_out)/$(kv "$work/r1.out" '^start ' next_in)" "1/1"
+  expect_eq "r1: fresh journal" "$(seq_pair r1 start)" "1/1"
   expect_eq "r1: fills" "$(kv "$work/r1.out" '^summary ' fills)" 300
   expect_eq "r1: clean logout" "$(kv "$work/r1.out" '^summary ' clean_logout)" Y
   # fixring's gap: QuickFIX asks from the first skipped number and is gap-filled
@@ -203,9 +209,7 @@ if [[ $direction == a ]]; then
     > "$work/r2.out" 2> "$work/r2.err" || rc=$?
   fr_runs+=(r2)
   expect_eq "r2: exit code of the simulated crash" "$rc" 3
-  expect_eq "r2: sequence numbers kept across the restart" \
-    "$(kv "$work/r2.out" '^start ' next_out)/$(kv "$work/r2.out" '^start ' next_in)" \
-    "$(kv "$work/r1.out" '^exit ' next_out)/$(kv "$work/r1.out" '^exit ' next_in)"
+  expect_eq "r2: sequence numbers kept across the restart" "$(seq_pair r2 start)" "$(seq_pair r1 exit)"
   # QuickFIX logged the restarted fixring on without a reset: it expected
   # fixring's Logon at the number fixring's journal kept.
   expect_eq "QuickFIX's view of the restarted fixring's Logon" \
@@ -228,9 +232,7 @@ if [[ $direction == a ]]; then
   qa2=$last_pid
   qf_runs+=(qa2)
   wait_rc "$r3" 0 "fixring run 3 (after its crash, through QuickFIX's crash)"
-  expect_eq "r3: sequence numbers kept across the crash" \
-    "$(kv "$work/r3.out" '^start ' next_out)/$(kv "$work/r3.out" '^start ' next_in)" \
-    "$(kv "$work/r2.out" '^crash ' next_out)/$(kv "$work/r2.out" '^crash ' next_in)"
+  expect_eq "r3: sequence numbers kept across the crash" "$(seq_pair r3 start)" "$(seq_pair r2 crash)"
   expect_eq "r3: fills of run 2's orders in flight" "$(kv "$work/r3.out" '^summary ' foreign_fills)" "$outstanding"
   expect_eq "r3: logons (before and after QuickFIX's crash)" "$(kv "$work/r3.out" '^summary ' logons)" 2
   expect_eq "r3: clean logout" "$(kv "$work/r3.out" '^summary ' clean_logout)" Y
@@ -310,9 +312,7 @@ else
   f2=$last_pid
   fr_runs+=(f2)
   wait_listen "$port"
-  expect_eq "f2: sequence numbers kept across the restart" \
-    "$(kv "$work/f2.out" '^start ' next_out)/$(kv "$work/f2.out" '^start ' next_in)" \
-    "$(kv "$work/f1.out" '^exit ' next_out)/$(kv "$work/f1.out" '^exit ' next_in)"
+  expect_eq "f2: sequence numbers kept across the restart" "$(seq_pair f2 start)" "$(seq_pair f1 exit)"
   start_bg q2 "$qf_peer" --max-seconds 40 "$work/qf.cfg" orders 300 --first-id 301
   q2=$last_pid
   qf_runs+=(q2)
@@ -327,9 +327,7 @@ else
   f3=$last_pid
   fr_runs+=(f3)
   wait_rc "$q2" 0 "QuickFIX run 2 (through fixring's crash)"
-  expect_eq "f3: sequence numbers kept across the crash" \
-    "$(kv "$work/f3.out" '^start ' next_out)/$(kv "$work/f3.out" '^start ' next_in)" \
-    "$(kv "$work/f2.out" '^crash ' next_out)/$(kv "$work/f2.out" '^crash ' next_in)"
+  expect_eq "f3: sequence numbers kept across the crash" "$(seq_pair f3 start)" "$(seq_pair f2 crash)"
   grep -q "^resend-request received $qf_name begin=$(kv "$work/f2.out" '^crash ' next_in) " "$work/q2.out" ||
     fail "the restarted fixring did not ask for MsgSeqNum $(kv "$work/f2.out" '^crash ' next_in) onwards"
   grep -q '^order 451 possdup=Y$' "$work/f3.out" || fail "order 451 did not come back to fixring as a PossDup resend"
