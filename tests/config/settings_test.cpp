@@ -794,6 +794,7 @@ TEST_CASE("every documented key can be set in a valid file", "[settings][keys]")
       {"FixringTestRequestThresholdPct", "130"}, {"FixringDisconnectThresholdPct", "260"},
       {"FixringMaxQueuedBytes", "4096"}, {"FixringQueueFull", "logout"},
       {"FixringMaxPendingConnections", "8"}, {"FixringPendingTimeoutMs", "500"},
+      {"FixringMaxPendingPerAddress", "2"},
       {"FixringPrefault", "helper"},
   };
   std::string defaults = "[DEFAULT]\n";
@@ -953,13 +954,15 @@ TEST_CASE("memory-limit keys land in their fields with documented defaults", "[s
   CHECK_FALSE(d.sessions[0].queue_full_logout);
   CHECK_FALSE(d.reactor.max_pending_connections.has_value());
   CHECK_FALSE(d.reactor.pending_timeout_ms.has_value());
+  CHECK_FALSE(d.reactor.max_pending_per_address.has_value());
   const settings s = parse_ok(
-      "[DEFAULT]\nFixringMaxPendingConnections=5\nFixringPendingTimeoutMs=250\n" +
+      "[DEFAULT]\nFixringMaxPendingConnections=5\nFixringPendingTimeoutMs=250\nFixringMaxPendingPerAddress=3\n" +
       with_line("FixringMaxQueuedBytes=65536\nFixringQueueFull=logout").substr(std::string_view("[DEFAULT]\n").size()));
   CHECK(s.sessions[0].max_queued_bytes == 65536);
   CHECK(s.sessions[0].queue_full_logout);
   CHECK(s.reactor.max_pending_connections == 5u);
   CHECK(s.reactor.pending_timeout_ms == 250);
+  CHECK(s.reactor.max_pending_per_address == 3u);
 }
 
 TEST_CASE("pending-connection keys are [DEFAULT]-only and range-checked", "[settings][values]") {
@@ -968,4 +971,9 @@ TEST_CASE("pending-connection keys are [DEFAULT]-only and range-checked", "[sett
              Catch::Contains("FixringMaxPendingConnections"));
   CHECK_THAT(parse_error("[DEFAULT]\nFixringPendingTimeoutMs=0\n").message,
              Catch::Contains("FixringPendingTimeoutMs"));
+  CHECK_THAT(parse_error(with_line("FixringMaxPendingPerAddress=4")).message, Catch::Contains("[DEFAULT]"));
+  CHECK_THAT(parse_error("[DEFAULT]\nFixringMaxPendingPerAddress=0\n").message,
+             Catch::Contains("FixringMaxPendingPerAddress"));
+  CHECK_THAT(parse_error("[DEFAULT]\nFixringMaxPendingPerAddress=65536\n").message,
+             Catch::Contains("FixringMaxPendingPerAddress"));
 }

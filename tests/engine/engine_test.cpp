@@ -114,8 +114,16 @@ std::string utc_now() {
 // A plain blocking TCP client, for peers the engine must refuse.
 struct raw_client {
   int fd = -1;
-  explicit raw_client(std::uint16_t port) {
+  // source_ip: the local address to connect from (any of 127.0.0.0/8), or
+  // nullptr for the kernel's choice.
+  explicit raw_client(std::uint16_t port, const char* source_ip = nullptr) {
     fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (source_ip != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      REQUIRE(::inet_pton(AF_INET, source_ip, &local.sin_addr) == 1);
+      REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -1091,4 +1099,50 @@ TEST_CASE("a valid message larger than FixringMaxMessageBytes is rejected in seq
     CHECK(acc.app.orders == std::vector<std::string>{"NEXT"});
   }
   CHECK(acc.app.status.load() == static_cast<int>(session_status::active));
+}
+
+TEST_CASE("FixringMaxPendingPerAddress closes extra pending connections from one address, not from others",
+          "[engine][limits]") {
+  temp_dir dir;
+  const std::uint16_t port = free_port();
+  fill_app app;
+  auto r = fill_engine::create(
+      parse(acceptor_settings(port, dir.path / "acceptor", "FixringMaxPendingPerAddress=2\nFixringPendingTimeoutMs=500")),
+      app);
+  REQUIRE(r.has_value());
+  auto& eng = *r.value();
+  app.eng = &eng;
+  std::thread reactor([&] { (void)eng.run(); });
+  bool third_refused = false, held_timed_out = true, other_address_logged_on = false, fresh_logged_on = false;
+  {
+    raw_client first(port), second(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // both accepted and pending
+    {
+      raw_client third(port);
+      third_refused = third.closed_silently();
+    }
+    {
+      // The same pending slots are open to another address meanwhile.
+      raw_client other(port, "127.0.0.2");
+      other.send(logon("INIT", "ACC"));
+      std::string carry, msg;
+      other_address_logged_on = read_fix_message(other, carry, msg) && msg.find("\x01" "35=A\x01") != std::string::npos;
+    }
+    held_timed_out = first.closed_silently() && second.closed_silently();
+  }
+  REQUIRE(wait_until([&] { return app.status.load() != static_cast<int>(session_status::active); }));
+  {
+    raw_client fresh(port);  // from 127.0.0.1 again, now that its pending ones are gone
+    fresh.send(logon("INIT", "ACC"));
+    std::string carry, msg;
+    fresh_logged_on = read_fix_message(fresh, carry, msg) && msg.find("\x01" "35=A\x01") != std::string::npos;
+  }
+  eng.stop();
+  reactor.join();
+  CHECK(third_refused);
+  CHECK(other_address_logged_on);
+  CHECK(held_timed_out);
+  CHECK(fresh_logged_on);
+  CHECK(eng.stats().pending_per_address_refused == 1);
+  CHECK(eng.stats().pending_timeouts == 2);
 }

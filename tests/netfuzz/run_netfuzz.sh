@@ -41,8 +41,11 @@ trap 'exit 1' INT TERM
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 gap_limit=20
 gap_bytes=8192
-pending_keys=""
-if [ "$max_pending" != "-" ]; then pending_keys="FixringMaxPendingConnections=$max_pending"; else max_pending=64; fi
+# Every fuzzer connection comes from 127.0.0.1: the per-address limit is
+# lifted so that the held connections measure the shared limits.
+pending_keys="FixringMaxPendingPerAddress=65535"
+if [ "$max_pending" != "-" ]; then pending_keys="$pending_keys
+FixringMaxPendingConnections=$max_pending"; else max_pending=64; fi
 if [ "$pending_timeout" != "-" ]; then
   pending_keys="$pending_keys
 FixringPendingTimeoutMs=$pending_timeout"

@@ -620,6 +620,12 @@ std::string apply(builder& b, const raw_entry& e) {
       if (err.empty()) b.reactor.pending_timeout_ms = ms;
       break;
     }
+    case setting_key::fixring_max_pending_per_address: {
+      std::uint32_t p = 0;
+      integer(1, 65'535, p);
+      if (err.empty()) b.reactor.max_pending_per_address = p;
+      break;
+    }
     case setting_key::count_: err = "internal: not a key"; break;
   }
   if (err.empty()) b.seen[static_cast<std::size_t>(e.info->key)] = &e;

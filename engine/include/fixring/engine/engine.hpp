@@ -16,7 +16,8 @@
 //              a connection, or one that is deactivated or outside its
 //              schedule: the connection is closed without a word. At most
 //              engine_options::max_pending_connections wait for their first
-//              message, each for at most pending_timeout_ms.
+//              message, at most max_pending_per_address of them from one IP
+//              address, each for at most pending_timeout_ms.
 //   initiator  SocketConnectHost/Port then the failover list, in turn; a
 //              failed connect or a lost session waits config::backoff
 //              (ReconnectInterval or the FixringReconnect* keys) before the
@@ -89,7 +90,10 @@
 // producers; it borrows App, which must outlive it.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <concepts>
 #include <cstdint>
@@ -134,6 +138,8 @@ struct engine_options {
   // FixringMaxPendingConnections / FixringPendingTimeoutMs override these.
   std::uint32_t max_pending_connections = 64;
   std::int64_t pending_timeout_ms = 10'000;
+  // Of those, from one IP address (FixringMaxPendingPerAddress overrides it).
+  std::uint32_t max_pending_per_address = 8;
   std::string default_store_dir = "store";     // for sessions without FileStorePath
   std::uint64_t journal_index_capacity = std::uint64_t{1} << 22;  // outbound MsgSeqNums indexed per epoch
   // The reactor allocates (and zeroes) max_connections x (send_queue_bytes +
@@ -155,6 +161,7 @@ enum class producer_result : std::uint8_t {
 
 struct engine_stats {
   std::uint64_t connections_refused = 0;  // unknown identity, already connected, inactive, too many pending
+  std::uint64_t pending_per_address_refused = 0;  // of those: too many pending from the peer's address
   std::uint64_t pending_timeouts = 0;     // no first message in time
   std::uint64_t connect_attempts = 0;
   std::uint64_t connect_failures = 0;
@@ -385,8 +392,8 @@ class engine {
   // The reactor's handler: forwards to the engine.
   struct io_handler {
     engine* eng;
-    bool on_accept(reactor::conn_id c, const reactor::peer_address&, std::int64_t now_ns) noexcept {
-      return eng->on_accept(c, now_ns);
+    bool on_accept(reactor::conn_id c, const reactor::peer_address& peer, std::int64_t now_ns) noexcept {
+      return eng->on_accept(c, peer, now_ns);
     }
     void on_connected(reactor::conn_id c, std::int64_t now_ns) noexcept { eng->on_connected(c, now_ns); }
     void on_connect_failed(reactor::conn_id c, reactor::io_status s, std::int64_t now_ns) noexcept {
@@ -424,11 +431,35 @@ class engine {
     const reactor::tls_context* tls = nullptr;  // initiator: client context, or none
     std::uint32_t send_flags = store::flag_none;  // store::flag_no_resend with PersistMessages=N
   };
+  // A peer's IP address, IPv4 in its IPv4-mapped IPv6 form so that one
+  // comparison serves both families; all zero when unknown.
+  using address_key = std::array<std::uint8_t, 16>;
+
   struct conn_entry {
     reactor::conn_id id = reactor::invalid_conn;
     std::int64_t session = -1;     // bound session; -1 while pending
     std::int64_t deadline_ns = 0;  // pending: monotonic deadline for the first message
+    address_key peer{};            // pending: who connected
   };
+
+  [[nodiscard]] static address_key key_of(const reactor::peer_address& p) noexcept {
+    address_key k{};
+    if (p.addr.ss_family == AF_INET) {
+      k[10] = k[11] = 0xff;
+      std::memcpy(k.data() + 12, &reinterpret_cast<const sockaddr_in*>(&p.addr)->sin_addr, 4);
+    } else if (p.addr.ss_family == AF_INET6) {
+      std::memcpy(k.data(), &reinterpret_cast<const sockaddr_in6*>(&p.addr)->sin6_addr, 16);
+    }
+    return k;
+  }
+
+  // Pending connections from `peer`: a scan of the connection table (64
+  // entries by default), once per accept, rather than a map to keep in step.
+  [[nodiscard]] std::uint32_t pending_from(const address_key& peer) const noexcept {
+    std::uint32_t n = 0;
+    for (const conn_entry& e : conns_) n += e.id != reactor::invalid_conn && e.session < 0 && e.peer == peer;
+    return n;
+  }
 
   engine(App& app, const engine_options& opts) : app_(app), opts_(opts), io_{this} {}
 
@@ -449,6 +480,8 @@ class engine {
     cpu_ = settings.reactor.cpu;
     if (settings.reactor.max_pending_connections) opts_.max_pending_connections = *settings.reactor.max_pending_connections;
     if (settings.reactor.pending_timeout_ms) opts_.pending_timeout_ms = *settings.reactor.pending_timeout_ms;
+    if (settings.reactor.max_pending_per_address)
+      opts_.max_pending_per_address = *settings.reactor.max_pending_per_address;
     reactor::setup_error rerr;
     reactor_ = reactor_t::create(rc, io_, rerr);
     if (!reactor_) return config::config_error{config::config_errc::io_error, "reactor: " + rerr.message};
@@ -592,14 +625,22 @@ class engine {
     return &conns_[i];
   }
 
-  bool on_accept(reactor::conn_id c, std::int64_t now_ns) noexcept {
+  bool on_accept(reactor::conn_id c, const reactor::peer_address& peer, std::int64_t now_ns) noexcept {
     if (pending_ >= opts_.max_pending_connections || shutdown_started_) {
       ++stats_.connections_refused;
       return false;
     }
+    // Without this, one address holding max_pending_connections idle
+    // connections would keep every other counterparty's Logon out.
+    const address_key from = key_of(peer);
+    if (pending_from(from) >= opts_.max_pending_per_address) {
+      ++stats_.connections_refused;
+      ++stats_.pending_per_address_refused;
+      return false;
+    }
     const std::size_t i = static_cast<std::size_t>(c & 0xffffffffu);
     if (i >= conns_.size()) return false;
-    conns_[i] = conn_entry{c, -1, now_ns + opts_.pending_timeout_ms * 1'000'000};
+    conns_[i] = conn_entry{c, -1, now_ns + opts_.pending_timeout_ms * 1'000'000, from};
     ++pending_;
     return true;
   }

@@ -89,7 +89,7 @@ enum class setting_key : std::uint8_t {
   fixring_max_queued_messages, fixring_test_req_id, fixring_resend_chunk,
   fixring_test_request_threshold_pct, fixring_disconnect_threshold_pct,
   fixring_max_queued_bytes, fixring_queue_full, fixring_max_pending_connections, fixring_pending_timeout_ms,
-  fixring_prefault,
+  fixring_max_pending_per_address, fixring_prefault,
   count_  // not a key
 };
 
@@ -269,6 +269,10 @@ inline constexpr key_info setting_keys[] = {
   {setting_key::fixring_pending_timeout_ms, "FixringPendingTimeoutMs", "integer ms 1..3600000", "10000",
    "Time an accepted connection has to send its first message (the Logon) before it is closed.",
    key_scope::default_only},
+  {setting_key::fixring_max_pending_per_address, "FixringMaxPendingPerAddress", "integer 1..65535", "8",
+   "Accepted connections from one IP address waiting for their first message; more from that address "
+   "are closed at accept, so one address cannot take every pending slot.",
+   key_scope::default_only},
   {setting_key::fixring_prefault, "FixringPrefault", "idle|helper", "idle",
    "Who faults the journal's pages in ahead of the writer: the reactor in its idle iterations (right when "
    "every core busy-polls), or a background thread (right when it has a core of its own)."},
@@ -407,6 +411,7 @@ struct reactor_settings {
   // Unset: engine_options' values (whose defaults are the documented 64 and 10,000).
   std::optional<std::uint32_t> max_pending_connections;  // FixringMaxPendingConnections
   std::optional<std::int64_t> pending_timeout_ms;        // FixringPendingTimeoutMs
+  std::optional<std::uint32_t> max_pending_per_address;  // FixringMaxPendingPerAddress
 };
 
 struct settings {
