@@ -729,14 +729,18 @@ TEST_CASE("a busy reactor with few connections receives by polling, with many by
   REQUIRE(poll_until(*r, [&] { return all_have(3); }));
   for (conn_id c : h.accepted) CHECK(frames[c] == std::vector<std::string>{"hello", big, "ok"});
   CHECK(r->stats().recv_polls_empty > 0);
+  // Plain TCP is polled with recv(2) by the loop, not with recv SQEs.
+  CHECK(r->stats().direct_recvs >= 2);
   // A third: every receive turns multishot at its next arming, no byte lost.
   const int fd_c = raw_connect(lr.port);
   REQUIRE(poll_until(*r, [&] { return h.accepted.size() == 3; }));
   REQUIRE(poll_until(*r, [&] { return r->stats().recv_polled_connections == 0; }));
+  const std::uint64_t direct_before = r->stats().direct_recvs;
   for (const int fd : {fd_a, fd_b, fd_c}) raw_write_all(fd, "0003new");
   REQUIRE(poll_until(*r, [&] {
     return frames[h.accepted[0]].size() == 4 && frames[h.accepted[1]].size() == 4 && frames[h.accepted[2]].size() == 1;
   }));
+  CHECK(r->stats().direct_recvs == direct_before);  // the multishot receives took them
   CHECK(frames[h.accepted[0]].back() == "new");
   CHECK(frames[h.accepted[1]].back() == "new");
   CHECK(frames[h.accepted[2]].back() == "new");
@@ -750,5 +754,6 @@ TEST_CASE("a busy reactor with few connections receives by polling, with many by
   raw_write_all(fd_d, "0004last");
   REQUIRE(poll_until(*r, [&] { return frames[h.accepted[3]].size() == 1; }));
   CHECK(frames[h.accepted[3]][0] == "last");
+  CHECK(r->stats().direct_recvs > direct_before);  // polled with recv(2) again
   ::close(fd_d);
 }
