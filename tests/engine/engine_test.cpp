@@ -241,10 +241,13 @@ struct running_acceptor {
     app.eng = eng.get();
     thread = std::thread([this] { (void)eng->run(); });
   }
-  ~running_acceptor() {
+  // Stops the reactor thread, after which eng's stats may be read here.
+  void stop() {
+    if (!thread.joinable()) return;
     eng->stop();
     thread.join();
   }
+  ~running_acceptor() { stop(); }
 };
 
 std::unique_ptr<trader_engine> make_trader(trader_app& app, std::uint16_t port, const fs::path& store,
@@ -888,14 +891,7 @@ TEST_CASE("FixringMaxPendingConnections and FixringPendingTimeoutMs from the set
           "[engine][limits]") {
   temp_dir dir;
   const std::uint16_t port = free_port();
-  fill_app app;
-  auto r = fill_engine::create(
-      parse(acceptor_settings(port, dir.path / "acceptor", "FixringMaxPendingConnections=1\nFixringPendingTimeoutMs=300")),
-      app);
-  REQUIRE(r.has_value());
-  auto& eng = *r.value();
-  app.eng = &eng;
-  std::thread reactor([&] { (void)eng.run(); });
+  running_acceptor acc(port, dir.path / "acceptor", "FixringMaxPendingConnections=1\nFixringPendingTimeoutMs=300");
   bool second_refused = false, first_timed_out = false;
   std::chrono::steady_clock::duration first_waited{};
   {
@@ -909,13 +905,12 @@ TEST_CASE("FixringMaxPendingConnections and FixringPendingTimeoutMs from the set
     first_timed_out = first.closed_silently();
     first_waited = std::chrono::steady_clock::now() - start;
   }
-  eng.stop();
-  reactor.join();
+  acc.stop();
   CHECK(second_refused);
   CHECK(first_timed_out);
   CHECK(first_waited < std::chrono::seconds(3));  // not the 10 s default
-  CHECK(eng.stats().connections_refused >= 1);
-  CHECK(eng.stats().pending_timeouts == 1);
+  CHECK(acc.eng->stats().connections_refused >= 1);
+  CHECK(acc.eng->stats().pending_timeouts == 1);
 }
 
 TEST_CASE("FileLogPath writes each session's messages and status events to readable logs", "[engine][log]") {
@@ -1105,14 +1100,7 @@ TEST_CASE("FixringMaxPendingPerAddress closes extra pending connections from one
           "[engine][limits]") {
   temp_dir dir;
   const std::uint16_t port = free_port();
-  fill_app app;
-  auto r = fill_engine::create(
-      parse(acceptor_settings(port, dir.path / "acceptor", "FixringMaxPendingPerAddress=2\nFixringPendingTimeoutMs=500")),
-      app);
-  REQUIRE(r.has_value());
-  auto& eng = *r.value();
-  app.eng = &eng;
-  std::thread reactor([&] { (void)eng.run(); });
+  running_acceptor acc(port, dir.path / "acceptor", "FixringMaxPendingPerAddress=2\nFixringPendingTimeoutMs=500");
   bool third_refused = false, held_timed_out = true, other_address_logged_on = false, fresh_logged_on = false;
   {
     raw_client first(port), second(port);
@@ -1130,19 +1118,18 @@ TEST_CASE("FixringMaxPendingPerAddress closes extra pending connections from one
     }
     held_timed_out = first.closed_silently() && second.closed_silently();
   }
-  REQUIRE(wait_until([&] { return app.status.load() != static_cast<int>(session_status::active); }));
+  REQUIRE(wait_until([&] { return acc.app.status.load() != static_cast<int>(session_status::active); }));
   {
     raw_client fresh(port);  // from 127.0.0.1 again, now that its pending ones are gone
     fresh.send(logon("INIT", "ACC"));
     std::string carry, msg;
     fresh_logged_on = read_fix_message(fresh, carry, msg) && msg.find("\x01" "35=A\x01") != std::string::npos;
   }
-  eng.stop();
-  reactor.join();
+  acc.stop();
   CHECK(third_refused);
   CHECK(other_address_logged_on);
   CHECK(held_timed_out);
   CHECK(fresh_logged_on);
-  CHECK(eng.stats().pending_per_address_refused == 1);
-  CHECK(eng.stats().pending_timeouts == 2);
+  CHECK(acc.eng->stats().pending_per_address_refused == 1);
+  CHECK(acc.eng->stats().pending_timeouts == 2);
 }
