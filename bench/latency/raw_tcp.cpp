@@ -129,47 +129,31 @@ int connect_to(int port) {
 // Round trips on one connection, closed-loop or paced (see pacer in system.hpp).
 bool round_trips(int fd, const run_config& config, const std::string& request, std::size_t reply_len,
                  system_result& result) {
-  const std::uint64_t total = config.warmup + config.count;
-  std::vector<std::uint64_t> sent_ns(total);
   std::vector<char> buf(1 << 16);
+  std::vector<std::uint64_t> received_ns;  // sized by run_round_trips
+  std::uint64_t sent = 0, replies = 0, reply_bytes = 0;
   const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(config.max_seconds * 1e9);
-  pacer pace;
-  pace.period_ns = config.rate_msgs_per_s > 0 ? 1e9 / config.rate_msgs_per_s : 0;
-  pace.start_ns = now_ns();
-  const bool closed_loop = pace.period_ns == 0;
-  result.samples_ns.reserve(config.count);
-  std::uint64_t next_send = 0, next_reply = 0, reply_bytes = 0;
-  while (next_reply < total) {
-    if (next_send < total) {
-      const std::uint64_t t = now_ns();
-      const bool due = closed_loop ? next_send == next_reply : t >= pace.intended_ns(next_send);
-      if (due) {
-        sent_ns[next_send] = closed_loop ? t : pace.intended_ns(next_send);
-        if (!send_all(fd, request.data(), request.size(), deadline)) {
-          result.error = "raw TCP: send failed or timed out";
-          return false;
-        }
-        ++next_send;
-      }
+  auto send_one = [&](std::uint64_t) {
+    if (!send_all(fd, request.data(), request.size(), deadline)) {
+      result.error = "raw TCP: send failed or timed out";
+      return false;
     }
+    ++sent;
+    return true;
+  };
+  // Replies are counted by length: every reply_len bytes is the next one.
+  auto poll = [&]() -> const char* {
     const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
     if (n > 0) {
       reply_bytes += static_cast<std::uint64_t>(n);
       const std::uint64_t t = now_ns();
-      while (reply_bytes >= reply_len && next_reply < next_send) {
-        reply_bytes -= reply_len;
-        if (next_reply >= config.warmup) result.samples_ns.push_back(t - sent_ns[next_reply]);
-        ++next_reply;
-      }
+      for (; reply_bytes >= reply_len && replies < sent; reply_bytes -= reply_len) received_ns[replies++] = t;
     } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      result.error = "raw TCP: the acceptor closed the connection";
-      return false;
-    } else if (now_ns() > deadline) {
-      result.error = "raw TCP: round trips did not finish within --seconds";
-      return false;
+      return " (the acceptor closed the connection)";
     }
-  }
-  return true;
+    return nullptr;
+  };
+  return run_round_trips("raw TCP", config, received_ns, replies, result, send_one, poll);
 }
 
 // Streams stream_count requests as fast as the socket takes them: 64 KiB of
