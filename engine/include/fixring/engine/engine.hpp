@@ -6,7 +6,10 @@
 //
 // Built from a QuickFIX-style settings file (config/settings.hpp):
 //   reactor    FixringBusyPoll (busy or idle), FixringCpu (pinning)
-//   journal    FileStorePath/<identity>, durability FixringDurability
+//   journal    FileStorePath/<identity>, durability FixringDurability; the
+//              pages ahead of the writer are faulted in by this thread in its
+//              idle iterations (FixringPrefault=idle) or by a background
+//              thread (helper): store::journal_options::prefault_by
 //   dictionary DataDictionary, or TransportDataDictionary + AppDataDictionary
 //              for FIXT; UseDataDictionary=N: no validation; the Validate*
 //              keys become codec::validation_options
@@ -35,8 +38,9 @@
 //              (session_log.hpp: buffered, flushed every 10 ms by the tick).
 //   limits     FixringMaxMessageBytes (inbound frames and outbound messages),
 //              FixringMaxQueuedMessages/Bytes and FixringQueueFull (the gap
-//              queue), FixringMaxPendingConnections and FixringPendingTimeoutMs
-//              (accepted connections before their Logon), LogonTimeout.
+//              queue), FixringMaxPendingConnections, FixringMaxPendingPerAddress
+//              and FixringPendingTimeoutMs (accepted connections before their
+//              Logon), LogonTimeout.
 //   refresh    RefreshOnLogon=Y: the session's journal is closed (its lock
 //              released) whenever the session has no connection, and opened
 //              again - sequence numbers and history reloaded from disk -
