@@ -882,10 +882,7 @@ class session {
   // field), counting it as received instead of discarded, and consumes its
   // MsgSeqNum when it is the expected one.
   void reject_unparsed(std::string_view bytes, reject_reason reason, std::int64_t ref_tag, std::int64_t now_ns) noexcept {
-    --stats_.garbled_discarded;
-    ++stats_.messages_received;
-    stats_.bytes_received += bytes.size();
-    last_received_ns_ = now_ns;
+    recount_as_received(bytes.size(), now_ns);
     const auto field = [&](std::uint32_t t) noexcept { return detail::raw_field(bytes, t); };
     const std::string_view type = field(35);
     send_reject(field, type, reason, ref_tag, now_ns);
@@ -893,6 +890,15 @@ class session {
     if (codec::parse_uint(field(34), seq) && seq == store_.next_inbound_seq()) (void)consume(bytes, type, seq, now_ns);
     drain_queue(now_ns);
     check_gap_progress(now_ns);
+  }
+
+  // A message first counted as garbled that is answered after all: counted
+  // as received instead.
+  void recount_as_received(std::uint64_t size_bytes, std::int64_t now_ns) noexcept {
+    --stats_.garbled_discarded;
+    ++stats_.messages_received;
+    stats_.bytes_received += size_bytes;
+    last_received_ns_ = now_ns;
   }
 
   // A well-framed message with more fields than the index holds. Discarding
@@ -924,10 +930,7 @@ class session {
   //   (session_error::message_too_large).
   void reject_oversized(std::int64_t now_ns) noexcept {
     if (status_ != session_status::active && status_ != session_status::logging_out) return;
-    --stats_.garbled_discarded;
-    ++stats_.messages_received;
-    stats_.bytes_received += oversize_.size_bytes();
-    last_received_ns_ = now_ns;
+    recount_as_received(oversize_.size_bytes(), now_ns);
     char text[128];
     std::size_t n = 0;
     const auto put = [&](std::string_view t) noexcept {
@@ -949,14 +952,7 @@ class session {
       return;
     }
     const std::uint64_t expected = store_.next_inbound_seq();
-    if (seq > expected) {
-      if (seq > gap_target_ || !gap_active_) gap_target_ = seq;
-      if (!gap_active_ || cfg_.send_redundant_resend_requests) {
-        ++stats_.gaps_detected;
-        send_resend_request(expected, seq, now_ns);
-      }
-      return;
-    }
+    if (seq > expected) return ask_for_gap(seq, seq, now_ns);
     if (seq < expected) {
       if (field(43) != "Y") return logout_seq_too_low(expected, seq, now_ns);
       ++stats_.duplicates_dropped;
@@ -1174,10 +1170,17 @@ class session {
         return;
       }
     }
+    ask_for_gap(seq, seq - 1, now_ns);
+  }
+
+  // A message numbered `seq` arrived above the expected number: the gap from
+  // the expected number to `last` is asked for, unless a ResendRequest is out
+  // already (and SendRedundantResendRequests is off).
+  void ask_for_gap(std::uint64_t seq, std::uint64_t last, std::int64_t now_ns) noexcept {
     if (seq > gap_target_ || !gap_active_) gap_target_ = seq;
     if (!gap_active_ || cfg_.send_redundant_resend_requests) {
       ++stats_.gaps_detected;
-      send_resend_request(store_.next_inbound_seq(), seq - 1, now_ns);
+      send_resend_request(store_.next_inbound_seq(), last, now_ns);
     }
   }
 
