@@ -123,6 +123,9 @@ TEST_CASE("a declared length beyond the limit is invalid at once") {
   CHECK(r.status == frame_status::invalid);
   CHECK(r.error == frame_error::message_too_large);
   CHECK(r.size_bytes == bad.size());
+  // What the declared message is, for whoever follows it (the session's oversize_tracker).
+  CHECK(r.body_offset == wire("8=FIX.4.4|9=99999999|").size());
+  CHECK(r.body_length == 99999999);
 }
 
 TEST_CASE("a message that never reaches its checksum is cut off at the size limit") {
@@ -132,6 +135,7 @@ TEST_CASE("a message that never reaches its checksum is cut off at the size limi
   while (bad.size() < 300) bad += wire("58=xxxxxxxxxx|");
   const frame_result r = frame(bad.data(), bad.size(), lim);
   CHECK(r.status == frame_status::invalid);
+  CHECK(r.body_length == 0);  // not refused on its BodyLength: nothing declared to follow
 }
 
 TEST_CASE("BodyLength that is not a positive number is invalid") {

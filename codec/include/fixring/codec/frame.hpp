@@ -80,8 +80,10 @@ struct frame_result {
   frame_status status = frame_status::incomplete;
   frame_error error = frame_error::none;
   std::uint32_t size_bytes = 0;  // complete: message length; invalid: bytes to discard
-  std::uint32_t body_offset = 0;  // complete: offset of "35="
-  std::uint32_t body_length = 0;  // complete: BodyLength value
+  // complete, and message_too_large refused on its BodyLength: offset of the
+  // body ("35=") and the BodyLength value; otherwise 0.
+  std::uint32_t body_offset = 0;
+  std::uint32_t body_length = 0;
 
   [[nodiscard]] constexpr bool is_complete() const noexcept { return status == frame_status::complete; }
 };
@@ -195,8 +197,12 @@ inline constexpr frame_result frame_incomplete{};
   }
   if (pos == digits_start || body_len == 0) return frame_invalid(frame_error::bad_body_length, resync_offset(data, len));
   const std::size_t body_start = pos + 1;
-  if (body_start + body_len + 7 > lim.max_message_bytes)
-    return frame_invalid(frame_error::message_too_large, resync_offset(data, len));
+  if (body_start + body_len + 7 > lim.max_message_bytes) {
+    frame_result r = frame_invalid(frame_error::message_too_large, resync_offset(data, len));
+    r.body_offset = static_cast<std::uint32_t>(body_start);
+    r.body_length = static_cast<std::uint32_t>(body_len);
+    return r;
+  }
   // 3. MsgType must open the body.
   for (std::size_t k = 0; k < 3; ++k) {
     if (body_start + k >= len) return frame_incomplete;

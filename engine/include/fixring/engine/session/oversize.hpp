@@ -46,27 +46,15 @@ class oversize_tracker {
     verdict v = verdict::more;       // more: call feed() again with the following bytes
   };
 
-  // `data` starts at the "8=" of a message frame() refused as message_too_large.
-  // True when its prefix is "8=x<SOH>9=N<SOH>" with a declared size above
-  // max_message_bytes (the tracker is then active); false otherwise (a CheckSum
-  // search that ran past the limit: nothing to follow).
-  bool start(const char* data, std::size_t len, std::uint32_t max_message_bytes) noexcept {
+  // Follows the message that frame() refused as message_too_large on its
+  // BodyLength (`refused`, with that message's body offset and BodyLength),
+  // from its first byte on. False, and nothing to follow, when frame() refused
+  // it otherwise (a CheckSum search that ran past the limit).
+  bool start(const codec::frame_result& refused) noexcept {
     active_ = false;
-    std::size_t pos = 2;
-    while (pos < len && data[pos] != codec::soh) ++pos;
-    if (pos + 3 >= len || data[pos + 1] != '9' || data[pos + 2] != '=') return false;
-    pos += 3;
-    std::uint64_t body_len = 0;
-    const std::size_t digits_start = pos;
-    for (; pos < len && data[pos] != codec::soh; ++pos) {
-      const unsigned d = static_cast<unsigned char>(data[pos]) - '0';
-      if (d > 9 || pos - digits_start >= 9) return false;
-      body_len = body_len * 10 + d;
-    }
-    if (pos >= len || pos == digits_start) return false;
-    body_start_ = pos + 1;
-    size_bytes_ = body_start_ + body_len + 7;
-    if (size_bytes_ <= max_message_bytes) return false;
+    if (refused.error != codec::frame_error::message_too_large || refused.body_length == 0) return false;
+    body_start_ = refused.body_offset;
+    size_bytes_ = std::uint64_t{refused.body_offset} + refused.body_length + 7;
     active_ = true;
     seen_bytes_ = 0;
     header_bytes_ = 0;

@@ -214,10 +214,7 @@ class session {
         // The tracker takes an oversized message from its first byte; it
         // stops where the framing would have resynchronised if the message
         // turns out not to be one.
-        if (f.error == codec::frame_error::message_too_large &&
-            oversize_.start(data.data() + pos, data.size() - pos, cfg_.frame_limits.max_message_bytes)) {
-          continue;
-        }
+        if (oversize_.start(f)) continue;
         pos += f.size_bytes;
         continue;
       }
