@@ -687,9 +687,13 @@ class reactor {
     io_uring_sqe_set_data64(sqe, detail::pack_user_data(detail::op::accept, id, 0));
     l.armed = true;
   }
+  // Whether a receive armed now polls (reactor_config::recv_poll_connections).
+  [[nodiscard]] bool receive_by_polling() const noexcept {
+    return cfg_.mode == poll_mode::busy && conns_in_use_ <= cfg_.recv_poll_connections;
+  }
   void arm_recv(connection& c) noexcept {
-    if (!c.tls && cfg_.mode == poll_mode::busy && conns_in_use_ <= cfg_.recv_poll_connections &&
-        direct_recv_slots_.size() < direct_recv_slots_.capacity()) {
+    const bool poll = receive_by_polling();
+    if (poll && !c.tls && direct_recv_slots_.size() < direct_recv_slots_.capacity()) {
       // Read by poll_direct_receives() from now on; nothing to submit.
       if (!c.recv_polled) ++stats_.recv_polled_connections;
       c.recv_polled = c.recv_direct = c.recv_armed = true;
@@ -701,7 +705,6 @@ class reactor {
       begin_close(c, io_status{io_kind::os_error, EBUSY});
       return;
     }
-    const bool poll = cfg_.mode == poll_mode::busy && conns_in_use_ <= cfg_.recv_poll_connections;
     if (poll != c.recv_polled) {
       c.recv_polled = poll;
       if (poll) {
@@ -982,7 +985,7 @@ class reactor {
     int events = 0;
     for (std::size_t i = 0; i < direct_recv_slots_.size();) {
       connection& c = conns_[direct_recv_slots_[i]];
-      if (conns_in_use_ > cfg_.recv_poll_connections && c.state == conn_state::open) {
+      if (!receive_by_polling() && c.state == conn_state::open) {
         stop_direct_recv(c);  // moves the last slot into i
         arm_recv(c);
         continue;
