@@ -793,7 +793,10 @@ class engine {
     if (!shutdown_started_ && shutdown_.load(std::memory_order_relaxed)) begin_shutdown(now_ns);
     expire_pending(now_ns);
     const bool maintain = now_ns >= next_maintain_ns_;
-    if (maintain) next_maintain_ns_ = now_ns + 10'000'000;
+    if (maintain) {
+      next_maintain_ns_ = now_ns + 10'000'000;
+      prefault_quiet_ = false;  // the journals' maintain() below may ask for pages ahead
+    }
     bool any_connected = false;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       slot& s = slots_[i];
@@ -806,7 +809,6 @@ class engine {
         connect(h, now_ns);
       }
       if (maintain) {
-        prefault_quiet_ = false;  // maintain() may ask for pages ahead
         if (s.journal) (void)s.journal->maintain(wall);
         if (s.log) s.log->flush();
       }
