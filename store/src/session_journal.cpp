@@ -242,23 +242,26 @@ bool session_journal::prefault_step(std::uint64_t max_bytes) noexcept {
 
 bool session_journal::step_segment(segment& s, std::uint64_t from, std::uint64_t max_bytes) noexcept {
   // The page holding `from` (unless it starts there) was written already.
-  const std::uint64_t start = std::max(s.populated_bytes, (from + page_bytes - 1) & ~(page_bytes - 1));
-  if (start >= s.prefaulted_bytes) return false;
-  const std::uint64_t end = std::min(s.prefaulted_bytes, start + max_bytes);
-  prefault_writable(s.map.data() + start, end - start);
-  s.populated_bytes = end;
-  return true;
+  return populate_step(s.map.data(), (from + page_bytes - 1) & ~(page_bytes - 1), s.prefaulted_bytes,
+                       s.populated_bytes, max_bytes);
 }
 
 bool session_journal::step_index(std::uint64_t max_bytes) noexcept {
   // Entries are written as MsgSeqNums go out; keep two pages ahead of them.
-  const std::uint64_t ahead = (next_outbound_ * sizeof *index_ + 2 * page_bytes) & ~(page_bytes - 1);
-  const std::uint64_t want = std::min<std::uint64_t>(ahead, index_map_.size() & ~(page_bytes - 1));
-  const std::uint64_t start = std::max(index_populated_bytes_, (next_outbound_ * sizeof *index_) & ~(page_bytes - 1));
+  const std::uint64_t at = next_outbound_ * sizeof *index_;
+  const std::uint64_t want = std::min<std::uint64_t>((at + 2 * page_bytes) & ~(page_bytes - 1),
+                                                     index_map_.size() & ~(page_bytes - 1));
+  return populate_step(reinterpret_cast<char*>(index_), at & ~(page_bytes - 1), want, index_populated_bytes_,
+                       max_bytes);
+}
+
+bool session_journal::populate_step(char* base, std::uint64_t from, std::uint64_t want, std::uint64_t& populated,
+                                    std::uint64_t max_bytes) noexcept {
+  const std::uint64_t start = std::max(populated, from);
   if (start >= want) return false;
   const std::uint64_t end = std::min(want, start + max_bytes);
-  prefault_writable(reinterpret_cast<char*>(index_) + start, end - start);
-  index_populated_bytes_ = end;
+  prefault_writable(base + start, end - start);
+  populated = end;
   return true;
 }
 
@@ -341,7 +344,9 @@ journal_result<session_journal> session_journal::open(const std::string& dir, co
     return journal_error{journal_errc::bad_options, dir + ": index_capacity or sync_interval_ns out of range", dir};
 
   session_journal j;
-  j.prefault_owner_ = std::make_unique<prefault_owner>();
+  // Only the helper mode hands ranges to the prefaulter thread; the owner
+  // mode must not start it.
+  if (options.prefault_by == journal_options::prefaulting::helper) j.prefault_owner_ = std::make_unique<prefault_owner>();
   j.dir_ = dir;
   j.session_name_ = options.session_name;
   j.session_id_ = options.session_id != 0 ? options.session_id : session_id_from_name(options.session_name);

@@ -255,6 +255,10 @@ class session_journal {
   // the outbound index.
   bool step_segment(segment& s, std::uint64_t from, std::uint64_t max_bytes) noexcept;
   bool step_index(std::uint64_t max_bytes) noexcept;
+  // Faults [max(populated, from), want) of `base` in, at most max_bytes of
+  // it, and advances `populated`; false when nothing is wanted.
+  static bool populate_step(char* base, std::uint64_t from, std::uint64_t want, std::uint64_t& populated,
+                            std::uint64_t max_bytes) noexcept;
 
   [[nodiscard]] bool fits(std::size_t payload_bytes) const noexcept {
     return write_offset_ + format::record_bytes(payload_bytes) + format::seal_reserve_bytes <= active_capacity_;
