@@ -266,6 +266,18 @@ std::string parse_bool(std::string_view v, bool& out) {
   return {};
 }
 
+// One of two words: `second` sets out, `first` clears it.
+std::string parse_either(std::string_view v, std::string_view first, std::string_view second, bool& out) {
+  if (v == first) {
+    out = false;
+  } else if (v == second) {
+    out = true;
+  } else {
+    return "expected " + std::string(first) + " or " + std::string(second) + ", got " + in_quotes(v);
+  }
+  return {};
+}
+
 std::string parse_integer(std::string_view v, std::int64_t lo, std::int64_t hi, std::int64_t& out) {
   std::int64_t x = 0;
   const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
@@ -590,24 +602,8 @@ std::string apply(builder& b, const raw_entry& e) {
       integer(102, 2000, s.disconnect_threshold_pct);
       break;
     case setting_key::fixring_max_queued_bytes: integer(1024, 2'147'483'647, s.max_queued_bytes); break;
-    case setting_key::fixring_queue_full:
-      if (v == "drop") {
-        s.queue_full_logout = false;
-      } else if (v == "logout") {
-        s.queue_full_logout = true;
-      } else {
-        err = "expected drop or logout, got " + in_quotes(v);
-      }
-      break;
-    case setting_key::fixring_prefault:
-      if (v == "idle") {
-        s.prefault_helper = false;
-      } else if (v == "helper") {
-        s.prefault_helper = true;
-      } else {
-        err = "expected idle or helper, got " + in_quotes(v);
-      }
-      break;
+    case setting_key::fixring_queue_full: err = parse_either(v, "drop", "logout", s.queue_full_logout); break;
+    case setting_key::fixring_prefault: err = parse_either(v, "idle", "helper", s.prefault_helper); break;
     case setting_key::fixring_max_pending_connections: {
       std::uint32_t p = 0;
       integer(1, 65'535, p);
